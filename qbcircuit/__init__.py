@@ -1,0 +1,24 @@
+"""qbcircuit: circuit emulation of the dephased star quantum battery.
+
+Data flow: config/StarModel -> exact | circuits -> backends -> tomography | pulse -> thermo
+-> results (Trajectory) -> plots, CLI, scripts. See README.md and PHYSICS.md for conventions.
+"""
+
+from __future__ import annotations
+
+from qbcircuit import exact, thermo
+from qbcircuit._checks import QbcircuitError
+from qbcircuit._version import __version__
+from qbcircuit.model import StarModel
+from qbcircuit.results import LongTime, RatioStudy, Trajectory
+
+__all__ = [
+    "LongTime",
+    "QbcircuitError",
+    "RatioStudy",
+    "StarModel",
+    "Trajectory",
+    "__version__",
+    "exact",
+    "thermo",
+]

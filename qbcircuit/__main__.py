@@ -1,0 +1,5 @@
+import sys
+
+from qbcircuit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,75 @@
+"""Validation at the package boundary: one exception type, one message shape.
+
+Every message is one sentence naming the argument, what was expected and what was given,
+e.g. ``Argument `dt` must be > 0, got -1.`` The CLI prints such a message as one line.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "QbcircuitError",
+    "check_finite",
+    "check_nonnegative",
+    "check_positive",
+    "check_times",
+]
+
+
+class QbcircuitError(ValueError):
+    """Bad input or an impossible request, explained in one sentence."""
+
+
+def _is_real_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def check_finite(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number."""
+    if not _is_real_number(value) or not math.isfinite(float(value)):
+        raise QbcircuitError(f"Argument `{name}` must be a finite real number, got {value!r}.")
+    return float(value)
+
+
+def check_nonnegative(name: str, value: Any) -> float:
+    number = check_finite(name, value)
+    if number < 0:
+        raise QbcircuitError(f"Argument `{name}` must be >= 0, got {value!r}.")
+    return number
+
+
+def check_positive(name: str, value: Any) -> float:
+    number = check_finite(name, value)
+    if number <= 0:
+        raise QbcircuitError(f"Argument `{name}` must be > 0, got {value!r}.")
+    return number
+
+
+def check_times(times: ArrayLike, name: str = "times") -> NDArray[np.float64]:
+    """Return a read-only 1-D float array of finite, non-negative, strictly increasing times."""
+    try:
+        array = np.array(times, dtype=float, ndmin=1)
+    except (TypeError, ValueError):
+        raise QbcircuitError(f"Argument `{name}` must be an array of real numbers.") from None
+    if array.ndim != 1 or array.size == 0:
+        raise QbcircuitError(
+            f"Argument `{name}` must be a non-empty 1-D array, got shape {array.shape}."
+        )
+    if not np.all(np.isfinite(array)) or array[0] < 0:
+        raise QbcircuitError(f"Argument `{name}` must hold finite times >= 0.")
+    steps = np.diff(array)
+    if np.any(steps <= 0):
+        bad = int(np.argmax(steps <= 0))
+        raise QbcircuitError(
+            f"Argument `{name}` must be strictly increasing, got {array[bad]} "
+            f"followed by {array[bad + 1]} at index {bad + 1}."
+        )
+    array.setflags(write=False)
+    return array

@@ -1,0 +1,123 @@
+"""Command line: ``qbcircuit run [CONFIG.toml] [--out DIR]``.
+
+Commands are thin: parse -> call the library -> write JSON/CSV/PNG -> print a short table.
+Package errors become one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from qbcircuit import exact, plots
+from qbcircuit._checks import QbcircuitError
+from qbcircuit._version import __version__
+from qbcircuit.config import RunConfig, default_config_path
+from qbcircuit.results import RatioStudy, Trajectory, write_atomic
+from qbcircuit.studies import long_time_versus_n
+
+__all__ = ["main"]
+
+T = TypeVar("T", Trajectory, RatioStudy)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qbcircuit",
+        description="Emulate the dephased star quantum battery: exact dynamics, circuits, "
+        "ergotropy.",
+    )
+    parser.add_argument("--version", action="version", version=f"qbcircuit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run the main job for a config (default: the shipped circuits/default.toml)",
+        description="Exact time traces E(t), W(t), W/E(t) of the config's model and the "
+        "long-time W/E versus N (resonant and battery-detuned), written as JSON, CSV and PNG. "
+        "Finished outputs whose inputs are unchanged are reused on a rerun.",
+    )
+    run.add_argument("config", nargs="?", type=Path, help="TOML file with a [model] table")
+    run.add_argument("--out", type=Path, default=Path("qbcircuit-out"),
+                     help="output folder (default: ./qbcircuit-out)")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def _cached(out: Path, name: str, digest: str, compute: Callable[[], T],
+            load: Callable[[Path], T]) -> tuple[T, bool]:
+    """Reuse ``out/name.json`` when its stamp matches ``digest``; else compute and save."""
+    stamp = out / f".{name}.digest"
+    target = out / f"{name}.json"
+    if target.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+        return load(target), True
+    result = compute()
+    result.save(target)
+    write_atomic(stamp, digest)
+    return result, False
+
+
+def _run(args: argparse.Namespace) -> None:
+    path = args.config if args.config is not None else default_config_path()
+    config = RunConfig.from_toml(path)
+    out: Path = args.out
+    model = config.model
+    print(f"qbcircuit {__version__}: {path}")
+    print(f"  model: N={model.n_batteries} F={model.drive:g} g={model.coupling:g} "
+          f"gamma={model.dephasing:g} dC={model.charger_detuning:g} "
+          f"dB={model.battery_detuning:g} omega0={model.omega0:g}")
+
+    started = time.perf_counter()
+    trajectory, reused = _cached(
+        out, "trajectory", config.digest("trajectory"),
+        lambda: exact.evolve(model, config.times.times()), Trajectory.load)
+    plots.plot_trajectories([trajectory], out / "trajectory.png")
+    print(f"  exact trajectory: {trajectory.times.size} times to t={config.times.stop:g} "
+          f"({trajectory.options['basis']}, {'reused' if reused else 'computed'}); "
+          f"final E={trajectory.energy[-1]:.6g} W={trajectory.ergotropy[-1]:.6g} "
+          f"W/E={trajectory.ratio[-1]:.6g}")
+
+    study, reused = _cached(
+        out, "ratio_vs_n", config.digest("study"),
+        lambda: long_time_versus_n(model, config.study.n_values,
+                                   battery_detuning=config.study.battery_detuning,
+                                   progress=not args.no_progress),
+        RatioStudy.load)
+    plots.plot_ratio_study(study, out / "ratio_vs_n.png")
+    print(f"  long-time W/E vs N ({'reused' if reused else 'computed'}; "
+          f"detuned series dB={study.detuning:g}):")
+    print(f"  {'N':>6} {'W/E resonant':>13} {'#stationary':>11} {'W/E detuned':>12} "
+          f"{'(N-1)/(N+1)':>12}")
+    for res, det in zip(study.resonant, study.detuned, strict=True):
+        n = res.model.n_batteries
+        print(f"  {n:>6} {res.ratio:>13.6f} {res.n_stationary:>11} {det.ratio:>12.6f} "
+              f"{(n - 1) / (n + 1):>12.6f}")
+    summary = {"config": str(path), "version": __version__,
+               "seconds": round(time.perf_counter() - started, 3),
+               "outputs": sorted(p.name for p in out.iterdir() if not p.name.startswith("."))}
+    write_atomic(out / "summary.json", json.dumps(summary, indent=1))
+    print(f"  wrote {out}/: {', '.join(summary['outputs'])}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            _run(args)
+    except QbcircuitError as error:
+        print(f"qbcircuit: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into e.g. `head`
+        return 0
+    except OSError as error:
+        print(f"qbcircuit: error: {error}.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qbcircuit: interrupted; finished outputs are kept and reused on a rerun.",
+              file=sys.stderr)
+        return 130
+    return 0

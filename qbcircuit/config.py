@@ -1,0 +1,131 @@
+"""Run configuration: a TOML file with a [model] table and optional [times] and [study].
+
+    [model]   StarModel fields (see qbcircuit.model)
+    [times]   stop (> 0), points (>= 2): time traces on linspace(0, stop, points)
+    [study]   n_values (increasing integers >= 1), battery_detuning (!= 0, for the detuned series)
+
+Unknown tables or keys are refused with one sentence naming them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qbcircuit._checks import QbcircuitError, check_finite, check_positive
+from qbcircuit._version import __version__
+from qbcircuit.model import StarModel, read_toml
+
+__all__ = ["RunConfig", "StudyConfig", "TimeGrid", "default_config_path"]
+
+_DEFAULT_N = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 100, 200, 500, 1000)
+
+
+def _table(document: Mapping[str, Any], name: str, keys: tuple[str, ...], where: str) -> dict:
+    table = document.get(name, {})
+    if not isinstance(table, dict):
+        raise QbcircuitError(f"[{name}] in {where} must be a table.")
+    unknown = sorted(set(table) - set(keys))
+    if unknown:
+        raise QbcircuitError(
+            f"Unknown key {unknown[0]!r} in [{name}] of {where}; expected some of {', '.join(keys)}."
+        )
+    return table
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    stop: float = 30.0
+    points: int = 121
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stop", check_positive("times.stop", self.stop))
+        if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 2:
+            raise QbcircuitError(f"Argument `times.points` must be an integer >= 2, got "
+                                 f"{self.points!r}.")
+
+    def times(self) -> NDArray[np.float64]:
+        return np.linspace(0.0, self.stop, self.points)
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    n_values: tuple[int, ...] = _DEFAULT_N
+    battery_detuning: float = 0.5
+
+    def __post_init__(self) -> None:
+        values = self.n_values
+        if (
+            not isinstance(values, (list, tuple))
+            or not values
+            or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in values)
+            or any(b <= a for a, b in zip(values, values[1:], strict=False))
+        ):
+            raise QbcircuitError(
+                f"Argument `study.n_values` must be increasing integers >= 1, got {values!r}."
+            )
+        object.__setattr__(self, "n_values", tuple(values))
+        detuning = check_finite("study.battery_detuning", self.battery_detuning)
+        if detuning == 0:
+            raise QbcircuitError("Argument `study.battery_detuning` must be != 0 (it makes the "
+                                 "detuned series), got 0.")
+        object.__setattr__(self, "battery_detuning", detuning)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    model: StarModel
+    times: TimeGrid = TimeGrid()
+    study: StudyConfig = StudyConfig()
+    source: str = "<memory>"
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> RunConfig:
+        where = repr(os.fspath(path))
+        document = read_toml(path)
+        unknown = sorted(set(document) - {"model", "times", "study"})
+        if unknown:
+            raise QbcircuitError(f"Unknown table [{unknown[0]}] in {where}; expected [model], "
+                                 "[times] and [study].")
+        if "model" not in document:
+            raise QbcircuitError(f"Config file {where} has no [model] table.")
+        model_keys = ("n_batteries", "drive", "coupling", "dephasing", "charger_detuning",
+                      "battery_detuning", "omega0")
+        try:
+            return cls(
+                model=StarModel.from_dict(_table(document, "model", model_keys, where),
+                                          where=f"[model] of {where}"),
+                times=TimeGrid(**_table(document, "times", ("stop", "points"), where)),
+                study=StudyConfig(**_table(document, "study", ("n_values", "battery_detuning"),
+                                           where)),
+                source=os.fspath(path),
+            )
+        except TypeError as error:  # pragma: no cover - guarded by the key checks above
+            raise QbcircuitError(f"Config file {where}: {error}.") from None
+
+    def digest(self, part: str) -> str:
+        """Hash of what determines one output (``"trajectory"`` or ``"study"``) and the version."""
+        content: dict[str, Any] = {"version": __version__, "model": asdict(self.model)}
+        content.update({"times": asdict(self.times)} if part == "trajectory"
+                       else {"study": asdict(self.study)})
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def default_config_path() -> Path:
+    """The shipped default experiment: packaged copy, else circuits/default.toml of a checkout."""
+    packaged = resources.files("qbcircuit").joinpath("_default.toml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parent.parent / "circuits" / "default.toml"
+    if checkout.is_file():
+        return checkout
+    raise QbcircuitError("No default config found; pass a CONFIG.toml to `qbcircuit run`.")

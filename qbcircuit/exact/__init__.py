@@ -1,0 +1,303 @@
+"""Exact dynamics of the dephased star battery from the all-ground state: the oracle.
+
+Two exact routes, cross-checked in the tests:
+
+* ``basis="full"``: the Lindblad generator on all 2^(N+1) qubit states (small N);
+* ``basis="dicke"``: the 2(N+1)-dim charger (x) symmetric-battery sector, exact from all-ground
+  (PHYSICS.md item 1). At battery resonance with F > 0 it uses the exact block decomposition of
+  :mod:`qbcircuit.exact._resonant` (cost independent of t); otherwise the sector generator.
+
+>>> from qbcircuit import StarModel
+>>> lt = long_time(StarModel(n_batteries=3, drive=1.0, coupling=1.0, dephasing=1.0,
+...                          battery_detuning=0.5))
+>>> round(lt.ratio, 12), lt.n_stationary        # (N-1)/(N+1) = 1/2
+(0.5, 1)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from typing import Literal
+
+import numpy as np
+import scipy.linalg as la
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import brentq
+
+from qbcircuit import dicke, thermo
+from qbcircuit._checks import QbcircuitError, check_finite, check_times
+from qbcircuit.exact._liouvillian import (
+    full_memory_estimate,
+    ground_vector,
+    liouvillian,
+    propagate,
+    split_charger,
+)
+from qbcircuit.exact._resonant import ResonantBlocks, resonant_blocks
+from qbcircuit.model import StarModel
+from qbcircuit.results import LongTime, Trajectory
+
+__all__ = [
+    "AUTO_FULL_MAX_BATTERIES",
+    "charging_time",
+    "evolve",
+    "long_time",
+    "memory_budget",
+    "relaxation_time",
+]
+
+AUTO_FULL_MAX_BATTERIES = 4
+"""``basis="auto"`` uses the full space up to this N, the Dicke sector above."""
+
+_KEEP_STATES_BYTES = 64 * 2**20
+_DENSE_GAP_MAX_DIM = 2500  # detuned relaxation time: dense spectrum of the sector generator
+
+
+def memory_budget() -> int:
+    """Bytes a solver may plan to use: half the physical memory of this machine."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 8 * 2**30
+
+
+def _choose_basis(model: StarModel, basis: str) -> Literal["full", "dicke"]:
+    if basis == "auto":
+        return "full" if model.n_batteries <= AUTO_FULL_MAX_BATTERIES else "dicke"
+    if basis == "dicke":
+        return "dicke"
+    if basis != "full":
+        raise QbcircuitError(f"Argument `basis` must be 'auto', 'full' or 'dicke', got {basis!r}.")
+    need, budget = full_memory_estimate(model.n_batteries), memory_budget()
+    if need > budget:
+        raise QbcircuitError(
+            f"basis='full' for N = {model.n_batteries} needs about {need / 2**30:.1f} GiB "
+            f"(budget {budget / 2**30:.1f} GiB); use basis='dicke', exact from all-ground."
+        )
+    return "full"
+
+
+def _uses_blocks(model: StarModel, basis: str) -> bool:
+    return basis == "dicke" and model.is_resonant and model.drive > 0
+
+
+# --------------------------------------------------------------------------- observables
+Row = tuple[float, float, float, float, "NDArray[np.complex128] | None"]
+
+
+def _local_ergotropy(n: int, mean_n: float, jminus: complex, omega0: float) -> float:
+    """N times the ergotropy of one battery qubit of a symmetric state (<n> and <J->)."""
+    p = mean_n / n
+    single = np.array([[1 - p, np.conj(jminus) / n], [jminus / n, p]])
+    return n * thermo.ergotropy(single, omega0)
+
+
+def _generic_rows(
+    model: StarModel, times: NDArray[np.float64], basis: str, keep: bool
+) -> Iterator[Row]:
+    """Sparse generator route: battery state -> thermo, in the full space or the sector."""
+    generator = liouvillian(model, basis)  # type: ignore[arg-type]
+    dim = int(round(math.sqrt(generator.shape[0])))
+    n, omega0 = model.n_batteries, model.omega0
+    for vec in propagate(generator, ground_vector(dim), times):
+        rho, excitation = split_charger(vec, dim)
+        if basis == "full":
+            energy = thermo.energy(rho, omega0)
+            work = thermo.ergotropy(rho, omega0)
+            local = thermo.local_ergotropy(rho, omega0)
+        else:
+            mean_n = float(np.real(np.diagonal(rho)) @ np.arange(n + 1))
+            jminus = complex(np.sum(np.diagonal(rho, -1) * dicke.jminus_offdiagonal(n)))  # Tr[rho J-]
+            energy = omega0 * mean_n
+            work = thermo.ergotropy_symmetric(rho, omega0)
+            local = _local_ergotropy(n, mean_n, jminus, omega0)
+        yield energy, work, local, excitation, rho if keep else None
+
+
+def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Iterator[Row]:
+    """Resonant route. With v = R u S, Tr_C rho = u Y u^T where Y = X0 + Q X1 Q^T, Q = u^T v
+    fixed and orthogonal, so spectrum and observables come from Y without rotating back."""
+    blocks = resonant_blocks(model)
+    n, omega0, u = model.n_batteries, model.omega0, blocks.u
+    q = u.T @ blocks.v
+    number = (u.T * np.arange(n + 1.0)) @ u  # u^T n u
+    jminus_op = u.T @ (dicke.jplus(n).T @ u)  # u^T J- u
+    for x0, x1 in blocks.battery_blocks(times):
+        y = x0 + ((q @ x1.real) @ q.T + 1j * ((q @ x1.imag) @ q.T))
+        mean_n = float(np.real(np.sum(y * number)))
+        jminus = complex(np.sum(y * jminus_op.T))
+        spectrum = np.linalg.eigvalsh(y)[::-1]
+        energy = omega0 * mean_n
+        work = energy - thermo.passive_energy_symmetric(spectrum, omega0)
+        local = _local_ergotropy(n, mean_n, jminus, omega0)
+        state = ((u @ y.real) @ u.T + 1j * ((u @ y.imag) @ u.T)) if keep else None
+        yield energy, work, local, float(np.real(np.trace(x1))), state
+
+
+def evolve(
+    model: StarModel,
+    times: ArrayLike,
+    *,
+    basis: str = "auto",
+    keep_states: bool | str = "auto",
+) -> Trajectory:
+    """Exact trajectory of the battery from all qubits in |0>.
+
+    Args:
+        model: the star battery.
+        times: increasing times >= 0, shape (T,).
+        basis: "full" (2^(N+1) space), "dicke" (2(N+1) sector) or "auto" (full for
+            N <= AUTO_FULL_MAX_BATTERIES). Both are exact from all-ground.
+        keep_states: keep the battery states (shape (T, D, D)); "auto" keeps them up to 64 MiB.
+
+    Returns:
+        Trajectory labelled "exact"; ``state_basis`` is "qubits" (full) or "dicke".
+    """
+    t = check_times(times)
+    chosen = _choose_basis(model, basis)
+    dim = 2**model.n_batteries if chosen == "full" else model.n_batteries + 1
+    if keep_states == "auto":
+        keep = t.size * dim * dim * 16 <= _KEEP_STATES_BYTES
+    elif isinstance(keep_states, bool):
+        keep = keep_states
+    else:
+        raise QbcircuitError(f"Argument `keep_states` must be True, False or 'auto', got "
+                             f"{keep_states!r}.")
+    blocks = _uses_blocks(model, chosen)
+    rows = list(_block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep))
+    energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
+    states = [row[4] for row in rows]
+    solver = "resonant-blocks" if blocks else "liouvillian"
+    return Trajectory(
+        label="exact",
+        model=model,
+        times=t,
+        energy=energy,
+        ergotropy=ergotropy,
+        local_ergotropy=local,
+        charger_excitation=charger,
+        options={"basis": chosen, "solver": solver},
+        states=np.array(states) if keep else None,
+        state_basis=("qubits" if chosen == "full" else "dicke") if keep else None,
+    )
+
+
+# --------------------------------------------------------------------------- long time
+def _require_relaxing(model: StarModel, what: str) -> None:
+    for name in ("drive", "coupling", "dephasing"):
+        if getattr(model, name) <= 0:
+            raise QbcircuitError(
+                f"{what} needs `{name}` > 0, got {getattr(model, name)!r}: without it the "
+                "battery either never charges or never settles."
+            )
+
+
+def long_time(model: StarModel) -> LongTime:
+    """t -> infinity limit of the all-ground state (needs F, g, gamma > 0).
+
+    The dynamics is unital with a Hermitian jump operator, so the limit is the orthogonal
+    projection of the initial state onto the commutant of {H, sz_C}. At battery resonance that
+    commutant is spanned by the N+1 block projectors of :mod:`qbcircuit.exact._resonant`
+    (never an arbitrary kernel element); with the battery detuned it is the identity alone and
+    the limit is the maximally mixed state of the sector.
+    """
+    _require_relaxing(model, "long_time")
+    n, omega0 = model.n_batteries, model.omega0
+    if model.is_resonant:
+        rho = resonant_blocks(model).long_time_battery_state()
+        stationary = n + 1
+    else:
+        rho = np.eye(n + 1) / (n + 1)
+        stationary = 1
+    energy = omega0 * float(np.diagonal(rho) @ np.arange(n + 1))
+    return LongTime(
+        model=model,
+        energy=energy,
+        ergotropy=thermo.ergotropy_symmetric(rho, omega0),
+        charger_excitation=0.5,
+        n_stationary=stationary,
+    )
+
+
+def relaxation_time(model: StarModel) -> float:
+    """1 / (spectral gap of the sector Liouvillian): slowest decay rate of the non-stationary part.
+
+    ``inf`` when some non-stationary mode never decays (gamma = 0 or degenerate blocks).
+    """
+    if model.is_resonant and model.drive > 0:
+        blocks = resonant_blocks(model)
+        size = blocks.b.size
+        k, l = np.divmod(np.arange(size * size), size)
+        rates = np.abs(np.linalg.eigvals(blocks.generators(k, l)).real)
+        diagonal = k == l
+        rates[diagonal] = np.sort(rates[diagonal], axis=1)[:, ::-1]  # one zero mode per block
+        rates[diagonal, -1] = np.inf
+        gap = float(rates.min())
+    else:
+        dim = 2 * (model.n_batteries + 1)
+        if dim * dim > _DENSE_GAP_MAX_DIM:
+            raise QbcircuitError(
+                "relaxation_time of a battery-detuned model uses the dense sector spectrum, "
+                f"available up to N = {int(math.isqrt(_DENSE_GAP_MAX_DIM)) // 2 - 1}, "
+                f"got N = {model.n_batteries}."
+            )
+        values = la.eigvals(liouvillian(model, "dicke").toarray())
+        rates = np.sort(np.abs(values.real))
+        kernel = int(np.sum(np.abs(values) < 1e-9 * max(1.0, float(np.abs(values).max()))))
+        gap = float(rates[max(kernel, 1)])
+    return math.inf if gap < 1e-12 else 1.0 / gap
+
+
+def _energy(model: StarModel, times: NDArray[np.float64]) -> NDArray[np.float64]:
+    """E(t) only, in the Dicke sector."""
+    n = np.arange(model.n_batteries + 1.0)
+    if _uses_blocks(model, "dicke"):
+        blocks = resonant_blocks(model)
+        a = (blocks.u.T * n) @ blocks.u  # u^T n u and v^T n v: E = Tr[X0 a] + Tr[X1 b]
+        b = (blocks.v.T * n) @ blocks.v
+        energies = [np.real(np.sum(x0 * a) + np.sum(x1 * b)) for x0, x1 in
+                    blocks.battery_blocks(times)]
+    else:
+        energies = [row[0] / model.omega0 for row in _generic_rows(model, times, "dicke", False)]
+    return model.omega0 * np.array(energies, dtype=float)
+
+
+def charging_time(
+    model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4
+) -> float:
+    """First time with E(t) >= level * E_inf (tau_1e by default; level=0.9 gives tau_90).
+
+    E is scanned on doubling horizons with a step resolving the fastest frequency (at most 128
+    points per horizon), then the crossing is refined by root finding. Returns ``inf`` when E
+    stays below the level up to ``t_max`` (e.g. the weak-drive dark-state trap).
+    """
+    level = check_finite("level", level)
+    if not 0 < level < 1:
+        raise QbcircuitError(f"Argument `level` must be in (0, 1), got {level!r}.")
+    t_max = check_finite("t_max", t_max)
+    if t_max <= 0:
+        raise QbcircuitError(f"Argument `t_max` must be > 0, got {t_max!r}.")
+    target = level * long_time(model).energy
+    n = model.n_batteries
+    frequency = (model.drive + model.coupling * (n + 1) / 2 + abs(model.charger_detuning) / 2
+                 + abs(model.battery_detuning) * n / 2 + model.dephasing)
+    start, horizon = 0.0, min(t_max, 4.0 / frequency)
+    while True:
+        points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))
+        grid = np.linspace(start, horizon, points + 1)
+        energy = _energy(model, grid)
+        above = np.nonzero(energy >= target)[0]
+        if above.size:
+            i = int(above[0])
+            if i == 0:
+                return float(grid[0])
+
+            def gap(t: float) -> float:
+                return float(_energy(model, np.array([t]))[0] - target)
+
+            return float(brentq(gap, grid[i - 1], grid[i], xtol=1e-10 * grid[i], rtol=1e-12))
+        if horizon >= t_max:
+            return math.inf
+        start, horizon = horizon, min(t_max, 2 * horizon)

@@ -1,0 +1,271 @@
+"""Frozen results and the only place with serialization (JSON + CSV, written atomically).
+
+Every path (exact, aer, pulse, tomography, hardware) produces a :class:`Trajectory` with a fixed
+``label``, so comparisons are pairwise. Results carry the model, the options that produced them
+and the package version.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qbcircuit._checks import QbcircuitError
+from qbcircuit._version import __version__
+from qbcircuit.model import StarModel
+
+__all__ = ["LABELS", "LongTime", "RatioStudy", "Trajectory", "write_atomic"]
+
+LABELS = ("exact", "pulse", "aer", "tomography", "hardware")
+_SERIES = ("energy", "ergotropy", "local_ergotropy", "charger_excitation")
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write via a temporary file in the same folder and rename: never a half-written file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _frozen(values: Any) -> NDArray[np.float64]:
+    array = np.array(values, dtype=float)
+    array.setflags(write=False)
+    return array
+
+
+def _read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
+    try:
+        document = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise QbcircuitError(f"Cannot read {kind} from {os.fspath(path)!r}: {error}.") from None
+    if document.get("kind") != kind:
+        raise QbcircuitError(f"File {os.fspath(path)!r} does not hold a {kind}.")
+    return document
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """Time series of the battery from the all-ground state.
+
+    Arrays have shape (T,). ``states`` (optional) has shape (T, D, D): battery states in Qiskit
+    qubit order (``state_basis="qubits"``, D = 2^N) or the Dicke basis (``"dicke"``, D = N+1).
+    ``*_error`` arrays (optional) are one standard error, from sampling or shots.
+    """
+
+    label: str
+    model: StarModel
+    times: NDArray[np.float64]
+    energy: NDArray[np.float64]
+    ergotropy: NDArray[np.float64]
+    local_ergotropy: NDArray[np.float64]
+    charger_excitation: NDArray[np.float64]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    energy_error: NDArray[np.float64] | None = None
+    ergotropy_error: NDArray[np.float64] | None = None
+    states: NDArray[np.complex128] | None = None
+    state_basis: str | None = None
+    version: str = __version__
+
+    def __post_init__(self) -> None:
+        if self.label not in LABELS:
+            raise QbcircuitError(f"Argument `label` must be one of {LABELS}, got {self.label!r}.")
+        size = np.shape(self.times)
+        for name in ("times", *_SERIES, "energy_error", "ergotropy_error"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _frozen(value))
+                if np.shape(value) != size:
+                    raise QbcircuitError(f"Series `{name}` must have shape {size}.")
+        if self.states is not None:
+            states = np.array(self.states, dtype=complex)
+            states.setflags(write=False)
+            object.__setattr__(self, "states", states)
+        object.__setattr__(self, "options", dict(self.options))
+
+    @property
+    def ratio(self) -> NDArray[np.float64]:
+        """W/E (nan where E = 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.energy > 0, self.ergotropy / self.energy, np.nan)
+
+    def battery_state(self, index: int) -> NDArray[np.complex128]:
+        """Battery state at ``times[index]`` (see ``state_basis``), if states were kept."""
+        if self.states is None:
+            raise QbcircuitError(
+                "This trajectory kept no battery states; rerun with keep_states=True."
+            )
+        return self.states[index]
+
+    # ----------------------------------------------------------------- serialization
+    def to_dict(self) -> dict[str, Any]:
+        series = {name: getattr(self, name).tolist() for name in ("times", *_SERIES)}
+        for name in ("energy_error", "ergotropy_error"):
+            if getattr(self, name) is not None:
+                series[name] = getattr(self, name).tolist()
+        return {
+            "kind": "Trajectory",
+            "label": self.label,
+            "version": self.version,
+            "model": self.model.as_dict(),
+            "options": self.options,
+            "series": series,
+            "state_basis": self.state_basis,
+        }
+
+    def to_csv(self) -> str:
+        columns = ["times", *_SERIES] + [
+            name for name in ("energy_error", "ergotropy_error") if getattr(self, name) is not None
+        ]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([*columns, "ratio"])
+        table = np.column_stack([getattr(self, name) for name in columns] + [self.ratio])
+        writer.writerows([[repr(float(x)) for x in row] for row in table])
+        return buffer.getvalue()
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``path`` (JSON), the CSV beside it, and the states (.npz) when kept."""
+        target = Path(path).with_suffix(".json")
+        write_atomic(target.with_suffix(".csv"), self.to_csv())
+        if self.states is not None:
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, states=self.states)
+            write_atomic(target.with_suffix(".npz"), buffer.getvalue())
+        return write_atomic(target, json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Trajectory:
+        document = _read_json(path, "Trajectory")
+        series = document["series"]
+        states_file = Path(path).with_suffix(".npz")
+        states = None
+        if document.get("state_basis") and states_file.exists():
+            states = np.load(states_file)["states"]
+        return cls(
+            label=document["label"],
+            model=StarModel.from_dict(document["model"]),
+            options=document["options"],
+            state_basis=document.get("state_basis"),
+            states=states,
+            version=document["version"],
+            **series,
+        )
+
+
+@dataclass(frozen=True)
+class LongTime:
+    """The t -> infinity limit of the all-ground state.
+
+    ``n_stationary`` is the number of independent stationary states of the Dicke sector
+    (N+1 at exact battery resonance, 1 when the battery is detuned).
+    """
+
+    model: StarModel
+    energy: float
+    ergotropy: float
+    charger_excitation: float
+    n_stationary: int
+    version: str = __version__
+
+    @property
+    def ratio(self) -> float:
+        return self.ergotropy / self.energy if self.energy > 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model.as_dict(),
+            "energy": self.energy,
+            "ergotropy": self.ergotropy,
+            "ratio": self.ratio,
+            "charger_excitation": self.charger_excitation,
+            "n_stationary": self.n_stationary,
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True)
+class RatioStudy:
+    """Long-time W/E versus N, resonant and battery-detuned side by side."""
+
+    base: StarModel
+    detuning: float
+    resonant: tuple[LongTime, ...]
+    detuned: tuple[LongTime, ...]
+    version: str = __version__
+
+    @property
+    def n_values(self) -> NDArray[np.int64]:
+        return np.array([entry.model.n_batteries for entry in self.resonant])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "RatioStudy",
+            "version": self.version,
+            "base": self.base.as_dict(),
+            "detuning": self.detuning,
+            "resonant": [entry.to_dict() for entry in self.resonant],
+            "detuned": [entry.to_dict() for entry in self.detuned],
+        }
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["n_batteries", "E_resonant", "W_resonant", "ratio_resonant",
+                         "n_stationary_resonant", "E_detuned", "W_detuned", "ratio_detuned",
+                         "n_stationary_detuned", "ratio_unique_formula"])
+        for res, det in zip(self.resonant, self.detuned, strict=True):
+            n = res.model.n_batteries
+            writer.writerow([n, res.energy, res.ergotropy, res.ratio, res.n_stationary,
+                             det.energy, det.ergotropy, det.ratio, det.n_stationary,
+                             (n - 1) / (n + 1)])
+        return buffer.getvalue()
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        target = Path(path).with_suffix(".json")
+        write_atomic(target.with_suffix(".csv"), self.to_csv())
+        return write_atomic(target, json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RatioStudy:
+        document = _read_json(path, "RatioStudy")
+
+        def entries(rows: list[dict[str, Any]]) -> tuple[LongTime, ...]:
+            return tuple(
+                LongTime(
+                    model=StarModel.from_dict(row["model"]),
+                    energy=row["energy"],
+                    ergotropy=row["ergotropy"],
+                    charger_excitation=row["charger_excitation"],
+                    n_stationary=row["n_stationary"],
+                    version=row["version"],
+                )
+                for row in rows
+            )
+
+        return cls(
+            base=StarModel.from_dict(document["base"]),
+            detuning=document["detuning"],
+            resonant=entries(document["resonant"]),
+            detuned=entries(document["detuned"]),
+            version=document["version"],
+        )
