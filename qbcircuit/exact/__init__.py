@@ -117,22 +117,28 @@ def _generic_rows(
 
 
 def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Iterator[Row]:
-    """Resonant route. With v = R u S, Tr_C rho = u Y u^T where Y = X0 + Q X1 Q^T, Q = u^T v
-    fixed and orthogonal, so spectrum and observables come from Y without rotating back."""
+    """Resonant route. Over the m active blocks, Tr_C rho = W Z W^T with W = [u_A, v_A] of shape
+    (N+1, 2m) and Z = diag(X0, X1): rank <= 2m, so the spectrum is that of G^1/2 Z G^1/2 with
+    the Gram matrix G = W^T W, and every observable is a trace against a fixed 2m x 2m matrix."""
     blocks = resonant_blocks(model)
-    n, omega0, u = model.n_batteries, model.omega0, blocks.u
-    q = u.T @ blocks.v
-    number = (u.T * np.arange(n + 1.0)) @ u  # u^T n u
-    jminus_op = u.T @ (dicke.jplus(n).T @ u)  # u^T J- u
+    n, omega0 = model.n_batteries, model.omega0
+    w = np.hstack([blocks.u[:, blocks.active], blocks.v[:, blocks.active]])
+    m = blocks.active.size
+    values, vectors = np.linalg.eigh(w.T @ w)
+    root = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T  # G^1/2
+    number = (w.T * np.arange(n + 1.0)) @ w  # W^T n W
+    jminus_op = w.T @ (dicke.jplus(n).T @ w)  # W^T J- W
+    z = np.zeros((2 * m, 2 * m), dtype=complex)
     for x0, x1 in blocks.battery_blocks(times):
-        y = x0 + ((q @ x1.real) @ q.T + 1j * ((q @ x1.imag) @ q.T))
-        mean_n = float(np.real(np.sum(y * number)))
-        jminus = complex(np.sum(y * jminus_op.T))
-        spectrum = np.linalg.eigvalsh(y)[::-1]
+        z[:m, :m], z[m:, m:] = x0, x1
+        mean_n = float(np.real(np.sum(z * number.T)))
+        jminus = complex(np.sum(z * jminus_op.T))
+        spectrum = np.linalg.eigvalsh(root @ z @ root)[::-1]
+        spectrum = np.pad(spectrum[: n + 1], (0, max(0, n + 1 - spectrum.size)))
         energy = omega0 * mean_n
         work = energy - thermo.passive_energy_symmetric(spectrum, omega0)
         local = _local_ergotropy(n, mean_n, jminus, omega0)
-        state = ((u @ y.real) @ u.T + 1j * ((u @ y.imag) @ u.T)) if keep else None
+        state = w @ z @ w.T if keep else None
         yield energy, work, local, float(np.real(np.trace(x1))), state
 
 
@@ -255,8 +261,8 @@ def _energy(model: StarModel, times: NDArray[np.float64]) -> NDArray[np.float64]
     n = np.arange(model.n_batteries + 1.0)
     if _uses_blocks(model, "dicke"):
         blocks = resonant_blocks(model)
-        a = (blocks.u.T * n) @ blocks.u  # u^T n u and v^T n v: E = Tr[X0 a] + Tr[X1 b]
-        b = (blocks.v.T * n) @ blocks.v
+        u, v = blocks.u[:, blocks.active], blocks.v[:, blocks.active]
+        a, b = (u.T * n) @ u, (v.T * n) @ v  # E = Tr[X0 a] + Tr[X1 b] (a, b symmetric)
         energies = [np.real(np.sum(x0 * a) + np.sum(x1 * b)) for x0, x1 in
                     blocks.battery_blocks(times)]
     else:
