@@ -42,14 +42,19 @@ def _parser() -> argparse.ArgumentParser:
         "Finished outputs whose inputs are unchanged are reused on a rerun.",
     )
     run.add_argument("config", nargs="?", type=Path, help="TOML file with a [model] table")
-    run.add_argument("--out", type=Path, default=Path("qbcircuit-out"),
-                     help="output folder (default: ./qbcircuit-out)")
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("qbcircuit-out"),
+        help="output folder (default: ./qbcircuit-out)",
+    )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
-def _cached(out: Path, name: str, digest: str, compute: Callable[[], T],
-            load: Callable[[Path], T]) -> tuple[T, bool]:
+def _cached(
+    out: Path, name: str, digest: str, compute: Callable[[], T], load: Callable[[Path], T]
+) -> tuple[T, bool]:
     """Reuse ``out/name.json`` when its stamp matches ``digest``; else compute and save."""
     stamp = out / f".{name}.digest"
     target = out / f"{name}.json"
@@ -67,40 +72,64 @@ def _run(args: argparse.Namespace) -> None:
     out: Path = args.out
     model = config.model
     print(f"qbcircuit {__version__}: {path}")
-    print(f"  model: N={model.n_batteries} F={model.drive:g} g={model.coupling:g} "
-          f"gamma={model.dephasing:g} dC={model.charger_detuning:g} "
-          f"dB={model.battery_detuning:g} omega0={model.omega0:g}")
+    print(
+        f"  model: N={model.n_batteries} F={model.drive:g} g={model.coupling:g} "
+        f"gamma={model.dephasing:g} dC={model.charger_detuning:g} "
+        f"dB={model.battery_detuning:g} omega0={model.omega0:g}"
+    )
 
     started = time.perf_counter()
     trajectory, reused = _cached(
-        out, "trajectory", config.digest("trajectory"),
-        lambda: exact.evolve(model, config.times.times()), Trajectory.load)
+        out,
+        "trajectory",
+        config.digest("trajectory"),
+        lambda: exact.evolve(model, config.times.times()),
+        Trajectory.load,
+    )
     plots.plot_trajectories([trajectory], out / "trajectory.png")
-    print(f"  exact trajectory: {trajectory.times.size} times to t={config.times.stop:g} "
-          f"({trajectory.options['basis']}, {'reused' if reused else 'computed'}); "
-          f"final E={trajectory.energy[-1]:.6g} W={trajectory.ergotropy[-1]:.6g} "
-          f"W/E={trajectory.ratio[-1]:.6g}")
+    print(
+        f"  exact trajectory: {trajectory.times.size} times to t={config.times.stop:g} "
+        f"({trajectory.options['basis']}, {'reused' if reused else 'computed'}); "
+        f"final E={trajectory.energy[-1]:.6g} W={trajectory.ergotropy[-1]:.6g} "
+        f"W/E={trajectory.ratio[-1]:.6g}"
+    )
 
     study, reused = _cached(
-        out, "ratio_vs_n", config.digest("study"),
-        lambda: long_time_versus_n(model, config.study.n_values,
-                                   battery_detuning=config.study.battery_detuning,
-                                   progress=not args.no_progress),
-        RatioStudy.load)
+        out,
+        "ratio_vs_n",
+        config.digest("study"),
+        lambda: long_time_versus_n(
+            model,
+            config.study.n_values,
+            battery_detuning=config.study.battery_detuning,
+            progress=not args.no_progress,
+        ),
+        RatioStudy.load,
+    )
     plots.plot_ratio_study(study, out / "ratio_vs_n.png")
-    print(f"  long-time W/E vs N ({'reused' if reused else 'computed'}; "
-          f"detuned series dB={study.detuning:g}):")
-    print(f"  {'N':>6} {'W/E resonant':>13} {'#stationary':>11} {'W/E detuned':>12} "
-          f"{'(N-1)/(N+1)':>12}")
+    print(
+        f"  long-time W/E vs N ({'reused' if reused else 'computed'}; "
+        f"detuned series dB={study.detuning:g}):"
+    )
+    print(
+        f"  {'N':>6} {'W/E resonant':>13} {'#stationary':>11} {'W/E detuned':>12} "
+        f"{'(N-1)/(N+1)':>12}"
+    )
     for res, det in zip(study.resonant, study.detuned, strict=True):
         n = res.model.n_batteries
-        print(f"  {n:>6} {res.ratio:>13.6f} {res.n_stationary:>11} {det.ratio:>12.6f} "
-              f"{(n - 1) / (n + 1):>12.6f}")
-    summary = {"config": str(path), "version": __version__,
-               "seconds": round(time.perf_counter() - started, 3),
-               "outputs": sorted(p.name for p in out.iterdir() if not p.name.startswith("."))}
+        print(
+            f"  {n:>6} {res.ratio:>13.6f} {res.n_stationary:>11} {det.ratio:>12.6f} "
+            f"{(n - 1) / (n + 1):>12.6f}"
+        )
+    outputs = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    summary = {
+        "config": str(path),
+        "version": __version__,
+        "seconds": round(time.perf_counter() - started, 3),
+        "outputs": outputs,
+    }
     write_atomic(out / "summary.json", json.dumps(summary, indent=1))
-    print(f"  wrote {out}/: {', '.join(summary['outputs'])}")
+    print(f"  wrote {out}/: {', '.join(outputs)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qbcircuit: error: {error}.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("qbcircuit: interrupted; finished outputs are kept and reused on a rerun.",
-              file=sys.stderr)
+        print(
+            "qbcircuit: interrupted; finished outputs are kept and reused on a rerun.",
+            file=sys.stderr,
+        )
         return 130
     return 0

@@ -10,6 +10,7 @@ Unknown tables or keys are refused with one sentence naming them.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Mapping
@@ -36,8 +37,9 @@ def _table(document: Mapping[str, Any], name: str, keys: tuple[str, ...], where:
         raise QbcircuitError(f"[{name}] in {where} must be a table.")
     unknown = sorted(set(table) - set(keys))
     if unknown:
+        expected = ", ".join(keys)
         raise QbcircuitError(
-            f"Unknown key {unknown[0]!r} in [{name}] of {where}; expected some of {', '.join(keys)}."
+            f"Unknown key {unknown[0]!r} in [{name}] of {where}; expected some of {expected}."
         )
     return table
 
@@ -50,8 +52,9 @@ class TimeGrid:
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop", check_positive("times.stop", self.stop))
         if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 2:
-            raise QbcircuitError(f"Argument `times.points` must be an integer >= 2, got "
-                                 f"{self.points!r}.")
+            raise QbcircuitError(
+                f"Argument `times.points` must be an integer >= 2, got {self.points!r}."
+            )
 
     def times(self) -> NDArray[np.float64]:
         return np.linspace(0.0, self.stop, self.points)
@@ -68,7 +71,7 @@ class StudyConfig:
             not isinstance(values, (list, tuple))
             or not values
             or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in values)
-            or any(b <= a for a, b in zip(values, values[1:], strict=False))
+            or any(b <= a for a, b in itertools.pairwise(values))
         ):
             raise QbcircuitError(
                 f"Argument `study.n_values` must be increasing integers >= 1, got {values!r}."
@@ -76,8 +79,10 @@ class StudyConfig:
         object.__setattr__(self, "n_values", tuple(values))
         detuning = check_finite("study.battery_detuning", self.battery_detuning)
         if detuning == 0:
-            raise QbcircuitError("Argument `study.battery_detuning` must be != 0 (it makes the "
-                                 "detuned series), got 0.")
+            raise QbcircuitError(
+                "Argument `study.battery_detuning` must be != 0 (it makes the "
+                "detuned series), got 0."
+            )
         object.__setattr__(self, "battery_detuning", detuning)
 
 
@@ -94,19 +99,29 @@ class RunConfig:
         document = read_toml(path)
         unknown = sorted(set(document) - {"model", "times", "study"})
         if unknown:
-            raise QbcircuitError(f"Unknown table [{unknown[0]}] in {where}; expected [model], "
-                                 "[times] and [study].")
+            raise QbcircuitError(
+                f"Unknown table [{unknown[0]}] in {where}; expected [model], [times] and [study]."
+            )
         if "model" not in document:
             raise QbcircuitError(f"Config file {where} has no [model] table.")
-        model_keys = ("n_batteries", "drive", "coupling", "dephasing", "charger_detuning",
-                      "battery_detuning", "omega0")
+        model_keys = (
+            "n_batteries",
+            "drive",
+            "coupling",
+            "dephasing",
+            "charger_detuning",
+            "battery_detuning",
+            "omega0",
+        )
         try:
             return cls(
-                model=StarModel.from_dict(_table(document, "model", model_keys, where),
-                                          where=f"[model] of {where}"),
+                model=StarModel.from_dict(
+                    _table(document, "model", model_keys, where), where=f"[model] of {where}"
+                ),
                 times=TimeGrid(**_table(document, "times", ("stop", "points"), where)),
-                study=StudyConfig(**_table(document, "study", ("n_values", "battery_detuning"),
-                                           where)),
+                study=StudyConfig(
+                    **_table(document, "study", ("n_values", "battery_detuning"), where)
+                ),
                 source=os.fspath(path),
             )
         except TypeError as error:  # pragma: no cover - guarded by the key checks above
@@ -115,8 +130,9 @@ class RunConfig:
     def digest(self, part: str) -> str:
         """Hash of what determines one output (``"trajectory"`` or ``"study"``) and the version."""
         content: dict[str, Any] = {"version": __version__, "model": asdict(self.model)}
-        content.update({"times": asdict(self.times)} if part == "trajectory"
-                       else {"study": asdict(self.study)})
+        content.update(
+            {"times": asdict(self.times)} if part == "trajectory" else {"study": asdict(self.study)}
+        )
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -106,8 +106,9 @@ class StarModel:
                 f"Unknown key {unknown[0]!r} in {where}; expected some of {', '.join(names)}."
             )
         missing = [
-            f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
-            and f.name not in table
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.name not in table
         ]
         if missing:
             raise QbcircuitError(f"Key {missing[0]!r} is missing from {where}.")
@@ -158,7 +159,8 @@ class StarModel:
     def battery_hamiltonian_pauli(self) -> SparsePauliOp:
         """H_B = omega0 sum_j (1 - Z_j)/2 on N+1 qubits (identity on the charger)."""
         n, w = self.n_batteries, self.omega0
-        terms = [("", [], w * n / 2)] + [("Z", [j], -w / 2) for j in range(1, n + 1)]
+        terms: list[tuple[str, list[int], float]] = [("", [], w * n / 2)]
+        terms += [("Z", [j], -w / 2) for j in range(1, n + 1)]
         return SparsePauliOp.from_sparse_list(terms, num_qubits=n + 1).simplify()
 
     # ----------------------------------------------------------------- matrices

@@ -25,9 +25,7 @@ def _save(figure: Figure, path: str | os.PathLike[str]) -> Path:
     return write_atomic(path, buffer.getvalue())
 
 
-def plot_trajectories(
-    trajectories: Sequence[Trajectory], path: str | os.PathLike[str]
-) -> Path:
+def plot_trajectories(trajectories: Sequence[Trajectory], path: str | os.PathLike[str]) -> Path:
     """E(t), W(t) and W/E(t) side by side, one line (or marker set) per trajectory."""
     figure = Figure(figsize=(12, 3.6))
     axes = figure.subplots(1, 3)
@@ -42,8 +40,9 @@ def plot_trajectories(
             if error is None:
                 ax.plot(trajectory.times, values, style, label=name, markersize=3)
             else:
-                ax.errorbar(trajectory.times, values, yerr=error, fmt=style, label=name,
-                            markersize=3)
+                ax.errorbar(
+                    trajectory.times, values, yerr=error, fmt=style, label=name, markersize=3
+                )
     for ax, title in zip(axes, ("energy E", "ergotropy W", "W / E"), strict=True):
         ax.set_xlabel("time t [1/omega0]")
         ax.set_title(title)

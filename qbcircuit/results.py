@@ -230,14 +230,36 @@ class RatioStudy:
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["n_batteries", "E_resonant", "W_resonant", "ratio_resonant",
-                         "n_stationary_resonant", "E_detuned", "W_detuned", "ratio_detuned",
-                         "n_stationary_detuned", "ratio_unique_formula"])
+        writer.writerow(
+            [
+                "n_batteries",
+                "E_resonant",
+                "W_resonant",
+                "ratio_resonant",
+                "n_stationary_resonant",
+                "E_detuned",
+                "W_detuned",
+                "ratio_detuned",
+                "n_stationary_detuned",
+                "ratio_unique_formula",
+            ]
+        )
         for res, det in zip(self.resonant, self.detuned, strict=True):
             n = res.model.n_batteries
-            writer.writerow([n, res.energy, res.ergotropy, res.ratio, res.n_stationary,
-                             det.energy, det.ergotropy, det.ratio, det.n_stationary,
-                             (n - 1) / (n + 1)])
+            writer.writerow(
+                [
+                    n,
+                    res.energy,
+                    res.ergotropy,
+                    res.ratio,
+                    res.n_stationary,
+                    det.energy,
+                    det.ergotropy,
+                    det.ratio,
+                    det.n_stationary,
+                    (n - 1) / (n + 1),
+                ]
+            )
         return buffer.getvalue()
 
     def save(self, path: str | os.PathLike[str]) -> Path:

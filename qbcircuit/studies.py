@@ -30,9 +30,11 @@ def long_time_versus_n(
     if detuning == 0:
         raise QbcircuitError("Argument `battery_detuning` must be != 0, got 0.")
     resonant, detuned = [], []
-    for n in tqdm(list(n_values), desc="long-time W/E vs N", unit="N", disable=not progress,
-                  leave=False):
+    for n in tqdm(
+        list(n_values), desc="long-time W/E vs N", unit="N", disable=not progress, leave=False
+    ):
         resonant.append(exact.long_time(model.replace(n_batteries=n, battery_detuning=0.0)))
         detuned.append(exact.long_time(model.replace(n_batteries=n, battery_detuning=detuning)))
-    return RatioStudy(base=model, detuning=detuning, resonant=tuple(resonant),
-                      detuned=tuple(detuned))
+    return RatioStudy(
+        base=model, detuning=detuning, resonant=tuple(resonant), detuned=tuple(detuned)
+    )

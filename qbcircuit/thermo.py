@@ -73,7 +73,7 @@ def _spectrum(state: NDArray[np.complex128]) -> NDArray[np.float64]:
         raise QbcircuitError(
             f"Argument `rho` must be positive semidefinite, got eigenvalue {values[0]:.3e}."
         )
-    return values[::-1]  # decreasing
+    return np.asarray(values[::-1], dtype=float)  # decreasing
 
 
 def _levels(
@@ -95,11 +95,14 @@ def energy(rho: ArrayLike, omega0: float = 1.0) -> float:
     """E = Tr[rho H_B] with H_B = omega0 sum_q (1 - Z_q)/2."""
     state = _check_state(rho)
     omega0 = check_positive("omega0", omega0)
-    return float(np.real(np.diagonal(state)) @ battery_energies(state.shape[0].bit_length() - 1,
-                                                                 omega0))
+    return float(
+        np.real(np.diagonal(state)) @ battery_energies(state.shape[0].bit_length() - 1, omega0)
+    )
 
 
-def ergotropy(rho: ArrayLike, omega0: float = 1.0, *, hamiltonian: ArrayLike | None = None) -> float:
+def ergotropy(
+    rho: ArrayLike, omega0: float = 1.0, *, hamiltonian: ArrayLike | None = None
+) -> float:
     """W = Tr[rho H] - min over unitaries, with H = H_B or any Hermitian ``hamiltonian``."""
     state = _check_state(rho)
     omega0 = check_positive("omega0", omega0)
@@ -126,11 +129,10 @@ def passive_state(
     """
     state = _check_state(rho)
     omega0 = check_positive("omega0", omega0)
-    levels, vectors = _levels(state.shape[0], omega0, hamiltonian)
+    _, vectors = _levels(state.shape[0], omega0, hamiltonian)
     r = _spectrum(state)
     if vectors is None:  # H_B is diagonal: fill basis states in order of their energy
-        order = np.argsort(battery_energies(state.shape[0].bit_length() - 1, omega0),
-                           kind="stable")
+        order = np.argsort(battery_energies(state.shape[0].bit_length() - 1, omega0), kind="stable")
         passive = np.zeros_like(state)
         passive[order, order] = r
         return passive
@@ -158,7 +160,7 @@ def reduced_state(rho: ArrayLike, keep: list[int] | tuple[int, ...]) -> NDArray[
 
 
 def local_ergotropy(rho: ArrayLike, omega0: float = 1.0) -> float:
-    """Sum of the single-qubit ergotropies (H_B is local); W minus this is locked in correlations."""
+    """Sum of single-qubit ergotropies (H_B is local); W minus this is locked in correlations."""
     state = _check_state(rho)
     n = state.shape[0].bit_length() - 1
     return float(sum(ergotropy(reduced_state(state, [q]), omega0) for q in range(n)))

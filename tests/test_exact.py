@@ -14,8 +14,14 @@ PARAMETER_SETS = [
     dict(drive=1.0, coupling=0.7, dephasing=0.8),  # resonant
     dict(drive=0.3, coupling=1.2, dephasing=2.0, charger_detuning=0.4),  # weak drive, dC
     dict(drive=1.0, coupling=0.7, dephasing=0.8, battery_detuning=0.5),  # detuned battery
-    dict(drive=2.0, coupling=0.4, dephasing=0.3, charger_detuning=-0.6, battery_detuning=0.2,
-         omega0=1.3),
+    dict(
+        drive=2.0,
+        coupling=0.4,
+        dephasing=0.3,
+        charger_detuning=-0.6,
+        battery_detuning=0.2,
+        omega0=1.3,
+    ),
 ]
 TIMES = np.concatenate([np.linspace(0, 6, 13), [6.3, 7.0, 9.5]])  # uniform, then not
 
@@ -78,7 +84,7 @@ def _kernel_projection(model):
     generator = liouvillian(model, "dicke").toarray()
     right = la.null_space(generator, rcond=1e-10)
     left = la.null_space(generator.conj().T, rcond=1e-10)
-    dim = int(round(math.sqrt(generator.shape[0])))
+    dim = round(math.sqrt(generator.shape[0]))
     rho0 = np.zeros(dim * dim)
     rho0[0] = 1
     coefficients = np.linalg.solve(left.conj().T @ right, left.conj().T @ rho0)
@@ -98,15 +104,14 @@ def test_long_time_is_the_projection_of_the_initial_state(n, params):
     assert result.n_stationary == stationary == (n + 1 if model.is_resonant else 1)
     omega0 = model.omega0
     assert result.energy == pytest.approx(
-        omega0 * float(np.real(np.diag(battery)) @ np.arange(n + 1)), abs=EXACT)
-    assert result.ergotropy == pytest.approx(thermo.ergotropy_symmetric(battery, omega0),
-                                             abs=EXACT)
+        omega0 * float(np.real(np.diag(battery)) @ np.arange(n + 1)), abs=EXACT
+    )
+    assert result.ergotropy == pytest.approx(thermo.ergotropy_symmetric(battery, omega0), abs=EXACT)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 10, 100, 1000])
 def test_unique_case_is_maximally_mixed(n):
-    model = StarModel(n_batteries=n, drive=1.0, coupling=0.5, dephasing=1.0,
-                      battery_detuning=0.3)
+    model = StarModel(n_batteries=n, drive=1.0, coupling=0.5, dephasing=1.0, battery_detuning=0.3)
     result = exact.long_time(model)
     assert result.n_stationary == 1
     assert result.energy / n == pytest.approx(0.5, abs=EXACT)
@@ -118,8 +123,14 @@ def test_unique_case_is_maximally_mixed(n):
 def test_resonant_long_time(n, drive, coupling):
     """N+1 stationary states, E = N omega0/2 (also deep in the weak-drive dark-state regime,
     where the block Rabi amplitudes go below round-off), and W/E above the unique value."""
-    model = StarModel(n_batteries=n, drive=drive, coupling=coupling, dephasing=1.0,
-                      charger_detuning=0.3, omega0=2.0)
+    model = StarModel(
+        n_batteries=n,
+        drive=drive,
+        coupling=coupling,
+        dephasing=1.0,
+        charger_detuning=0.3,
+        omega0=2.0,
+    )
     result = exact.long_time(model)
     assert result.n_stationary == n + 1
     assert result.energy == pytest.approx(n * 2.0 / 2, rel=EXACT)
@@ -167,8 +178,9 @@ def test_weak_drive_trap_and_detuning():
     resonant = [exact.charging_time(model.replace(n_batteries=n), t_max=1e7) for n in (2, 3, 4)]
     assert resonant[0] > 50
     assert resonant[2] / resonant[1] > resonant[1] / resonant[0] > 10
-    detuned = [exact.charging_time(model.replace(n_batteries=n, battery_detuning=0.5))
-               for n in (2, 3, 4)]
+    detuned = [
+        exact.charging_time(model.replace(n_batteries=n, battery_detuning=0.5)) for n in (2, 3, 4)
+    ]
     assert all(d < r / 5 for d, r in zip(detuned, resonant, strict=True))
 
 
@@ -188,8 +200,13 @@ def test_n_2000_in_the_dicke_sector():
 
 def test_bad_input():
     model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
-    for times, fragment in [([1.0, 0.5], "strictly increasing"), ([-1.0, 1.0], ">= 0"),
-                            ([0.0, np.nan], "finite"), ([], "non-empty"), ("abc", "real")]:
+    for times, fragment in [
+        ([1.0, 0.5], "strictly increasing"),
+        ([-1.0, 1.0], ">= 0"),
+        ([0.0, np.nan], "finite"),
+        ([], "non-empty"),
+        ("abc", "real"),
+    ]:
         with pytest.raises(QbcircuitError, match=fragment):
             exact.evolve(model, times)
     with pytest.raises(QbcircuitError, match="basis"):

@@ -8,8 +8,15 @@ from tolerances import EXACT
 from qbcircuit import QbcircuitError, StarModel
 from qbcircuit.dicke import embedding
 
-MODEL = StarModel(n_batteries=3, drive=0.8, coupling=0.6, dephasing=1.3, charger_detuning=0.4,
-                  battery_detuning=-0.25, omega0=1.5)
+MODEL = StarModel(
+    n_batteries=3,
+    drive=0.8,
+    coupling=0.6,
+    dephasing=1.3,
+    charger_detuning=0.4,
+    battery_detuning=-0.25,
+    omega0=1.5,
+)
 
 
 def _joint_embedding(n):
@@ -80,8 +87,9 @@ def test_from_toml(tmp_path):
     good.write_text("[model]\nn_batteries = 2\ndrive = 1\ncoupling = 0.5\ndephasing = 1.0\n")
     assert StarModel.from_toml(good) == StarModel(2, 1.0, 0.5, 1.0)
     cases = {
-        "[model]\nn_batteries = 2\ndrive = 1\ncoupling = 0.5\ndephasing = 1\nspeed = 3\n":
-            "Unknown key 'speed'",
+        "[model]\nn_batteries = 2\ndrive = 1\ncoupling = 0.5\ndephasing = 1\nspeed = 3\n": (
+            "Unknown key 'speed'"
+        ),
         "[model]\nn_batteries = 2\ndrive = 'fast'\ncoupling = 0.5\ndephasing = 1\n": "drive",
         "[model]\nn_batteries = 2\ndrive = 1\ncoupling = -0.5\ndephasing = 1\n": "coupling",
         "[model]\nn_batteries = 0\ndrive = 1\ncoupling = 0.5\ndephasing = 1\n": "n_batteries",

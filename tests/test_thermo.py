@@ -40,7 +40,8 @@ def test_passive_states_have_zero_ergotropy_and_lower_energy():
         assert thermo.ergotropy(passive) == pytest.approx(0.0, abs=EXACT)
         assert np.allclose(np.linalg.eigvalsh(passive), np.linalg.eigvalsh(rho), atol=EXACT)
         assert thermo.energy(rho) - thermo.energy(passive) == pytest.approx(
-            thermo.ergotropy(rho), abs=EXACT)
+            thermo.ergotropy(rho), abs=EXACT
+        )
 
 
 def test_random_states_between_zero_and_energy():
@@ -99,7 +100,8 @@ def test_symmetric_fast_path_equals_full_spectrum(n):
         full = v @ sym @ v.T
         assert thermo.ergotropy_symmetric(sym) == pytest.approx(thermo.ergotropy(full), abs=EXACT)
         assert thermo.energy(full) == pytest.approx(
-            float(np.real(np.diag(sym)) @ np.arange(n + 1)), abs=EXACT)
+            float(np.real(np.diag(sym)) @ np.arange(n + 1)), abs=EXACT
+        )
 
 
 @pytest.mark.parametrize("n", [2, 5, 30])

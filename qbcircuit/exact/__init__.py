@@ -30,12 +30,11 @@ from qbcircuit import dicke, thermo
 from qbcircuit._checks import QbcircuitError, check_finite, check_times
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
-    ground_vector,
     liouvillian,
     propagate,
     split_charger,
 )
-from qbcircuit.exact._resonant import ResonantBlocks, resonant_blocks
+from qbcircuit.exact._resonant import resonant_blocks
 from qbcircuit.model import StarModel
 from qbcircuit.results import LongTime, Trajectory
 
@@ -97,19 +96,19 @@ def _local_ergotropy(n: int, mean_n: float, jminus: complex, omega0: float) -> f
 def _generic_rows(
     model: StarModel, times: NDArray[np.float64], basis: str, keep: bool
 ) -> Iterator[Row]:
-    """Sparse generator route: battery state -> thermo, in the full space or the sector."""
-    generator = liouvillian(model, basis)  # type: ignore[arg-type]
-    dim = int(round(math.sqrt(generator.shape[0])))
+    """Generic route: Lindblad equation -> battery state -> thermo (full space or sector)."""
     n, omega0 = model.n_batteries, model.omega0
-    for vec in propagate(generator, ground_vector(dim), times):
-        rho, excitation = split_charger(vec, dim)
+    for joint in propagate(model, basis, times):  # type: ignore[arg-type]
+        rho, excitation = split_charger(joint)
         if basis == "full":
             energy = thermo.energy(rho, omega0)
             work = thermo.ergotropy(rho, omega0)
             local = thermo.local_ergotropy(rho, omega0)
         else:
             mean_n = float(np.real(np.diagonal(rho)) @ np.arange(n + 1))
-            jminus = complex(np.sum(np.diagonal(rho, -1) * dicke.jminus_offdiagonal(n)))  # Tr[rho J-]
+            jminus = complex(
+                np.sum(np.diagonal(rho, -1) * dicke.jminus_offdiagonal(n))
+            )  # Tr[rho J-]
             energy = omega0 * mean_n
             work = thermo.ergotropy_symmetric(rho, omega0)
             local = _local_ergotropy(n, mean_n, jminus, omega0)
@@ -138,7 +137,7 @@ def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Ite
         energy = omega0 * mean_n
         work = energy - thermo.passive_energy_symmetric(spectrum, omega0)
         local = _local_ergotropy(n, mean_n, jminus, omega0)
-        state = w @ z @ w.T if keep else None
+        state = np.asarray(w @ z @ w.T, dtype=complex) if keep else None
         yield energy, work, local, float(np.real(np.trace(x1))), state
 
 
@@ -169,8 +168,9 @@ def evolve(
     elif isinstance(keep_states, bool):
         keep = keep_states
     else:
-        raise QbcircuitError(f"Argument `keep_states` must be True, False or 'auto', got "
-                             f"{keep_states!r}.")
+        raise QbcircuitError(
+            f"Argument `keep_states` must be True, False or 'auto', got {keep_states!r}."
+        )
     blocks = _uses_blocks(model, chosen)
     rows = list(_block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep))
     energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
@@ -235,9 +235,9 @@ def relaxation_time(model: StarModel) -> float:
     if model.is_resonant and model.drive > 0:
         blocks = resonant_blocks(model)
         size = blocks.b.size
-        k, l = np.divmod(np.arange(size * size), size)
-        rates = np.abs(np.linalg.eigvals(blocks.generators(k, l)).real)
-        diagonal = k == l
+        k, m = np.divmod(np.arange(size * size), size)
+        rates = np.abs(np.linalg.eigvals(blocks.generators(k, m)).real)
+        diagonal = k == m
         rates[diagonal] = np.sort(rates[diagonal], axis=1)[:, ::-1]  # one zero mode per block
         rates[diagonal, -1] = np.inf
         gap = float(rates.min())
@@ -246,7 +246,7 @@ def relaxation_time(model: StarModel) -> float:
         if dim * dim > _DENSE_GAP_MAX_DIM:
             raise QbcircuitError(
                 "relaxation_time of a battery-detuned model uses the dense sector spectrum, "
-                f"available up to N = {int(math.isqrt(_DENSE_GAP_MAX_DIM)) // 2 - 1}, "
+                f"available up to N = {math.isqrt(_DENSE_GAP_MAX_DIM) // 2 - 1}, "
                 f"got N = {model.n_batteries}."
             )
         values = la.eigvals(liouvillian(model, "dicke").toarray())
@@ -263,16 +263,16 @@ def _energy(model: StarModel, times: NDArray[np.float64]) -> NDArray[np.float64]
         blocks = resonant_blocks(model)
         u, v = blocks.u[:, blocks.active], blocks.v[:, blocks.active]
         a, b = (u.T * n) @ u, (v.T * n) @ v  # E = Tr[X0 a] + Tr[X1 b] (a, b symmetric)
-        energies = [np.real(np.sum(x0 * a) + np.sum(x1 * b)) for x0, x1 in
-                    blocks.battery_blocks(times)]
+        energies = [
+            float(np.real(np.sum(x0 * a) + np.sum(x1 * b)))
+            for x0, x1 in blocks.battery_blocks(times)
+        ]
     else:
         energies = [row[0] / model.omega0 for row in _generic_rows(model, times, "dicke", False)]
     return model.omega0 * np.array(energies, dtype=float)
 
 
-def charging_time(
-    model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4
-) -> float:
+def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4) -> float:
     """First time with E(t) >= level * E_inf (tau_1e by default; level=0.9 gives tau_90).
 
     E is scanned on doubling horizons with a step resolving the fastest frequency (at most 128
@@ -287,8 +287,13 @@ def charging_time(
         raise QbcircuitError(f"Argument `t_max` must be > 0, got {t_max!r}.")
     target = level * long_time(model).energy
     n = model.n_batteries
-    frequency = (model.drive + model.coupling * (n + 1) / 2 + abs(model.charger_detuning) / 2
-                 + abs(model.battery_detuning) * n / 2 + model.dephasing)
+    frequency = (
+        model.drive
+        + model.coupling * (n + 1) / 2
+        + abs(model.charger_detuning) / 2
+        + abs(model.battery_detuning) * n / 2
+        + model.dephasing
+    )
     start, horizon = 0.0, min(t_max, 4.0 / frequency)
     while True:
         points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))

@@ -52,8 +52,8 @@ class ResonantBlocks:
         """Amplitudes <0, n=0 | 0, u_k> of the all-ground state on each block."""
         return self.u[0]
 
-    def generators(self, k: NDArray[np.intp], l: NDArray[np.intp]) -> NDArray[np.complex128]:
-        """M_kl for pairs (k, l), shape (P, 4, 4), on vec(X) = (X00, X01, X10, X11)."""
+    def generators(self, k: NDArray[np.intp], m: NDArray[np.intp]) -> NDArray[np.complex128]:
+        """M_km for block pairs (k, m), shape (P, 4, 4), on vec(X) = (X00, X01, X10, X11)."""
         half = self.charger_detuning / 2
         eye = np.eye(2)
 
@@ -63,9 +63,9 @@ class ResonantBlocks:
             out[:, 0, 1] = out[:, 1, 0] = b
             return out
 
-        hk, hl = h(self.b[k]), h(self.b[l])
+        hk, hm = h(self.b[k]), h(self.b[m])
         left = np.einsum("pij,ab->piajb", hk, eye).reshape(-1, 4, 4)
-        right = np.einsum("ij,pab->piajb", eye, hl).reshape(-1, 4, 4)  # h_l^T = h_l
+        right = np.einsum("ij,pab->piajb", eye, hm).reshape(-1, 4, 4)  # h_m^T = h_m
         dephase = np.diag([0.0, -self.dephasing, -self.dephasing, 0.0])
         return -1j * (left - right) + dephase
 
@@ -97,9 +97,9 @@ class ResonantBlocks:
         active = self.active
         size = active.size
         i, j = np.triu_indices(size)
-        k, l = active[i], active[j]
+        k, m = active[i], active[j]
         state = np.zeros((4, k.size), dtype=complex)
-        state[0] = self.weights[k] * self.weights[l]
+        state[0] = self.weights[k] * self.weights[m]
         x0 = np.empty((size, size), dtype=complex)
         x1 = np.empty((size, size), dtype=complex)
         propagator, last_step, now = np.empty((4, 4, 0), dtype=complex), -1.0, 0.0
@@ -107,7 +107,9 @@ class ResonantBlocks:
             step = float(t) - now
             if step > 0:
                 if not math.isclose(step, last_step, rel_tol=1e-13, abs_tol=0.0):
-                    propagator = np.ascontiguousarray(self._propagators(k, l, step).transpose(1, 2, 0))
+                    propagator = np.ascontiguousarray(
+                        self._propagators(k, m, step).transpose(1, 2, 0)
+                    )
                     last_step = step
                 state = np.sum(propagator * state[None, :, :], axis=1)
                 now = float(t)
@@ -117,12 +119,12 @@ class ResonantBlocks:
             yield x0, x1
 
     def _propagators(
-        self, k: NDArray[np.intp], l: NDArray[np.intp], step: float
+        self, k: NDArray[np.intp], m: NDArray[np.intp], step: float
     ) -> NDArray[np.complex128]:
         out = np.empty((k.size, 4, 4), dtype=complex)
         for start in range(0, k.size, _CHUNK_PAIRS):
             part = slice(start, start + _CHUNK_PAIRS)
-            out[part] = expm_batch(step * self.generators(k[part], l[part]))
+            out[part] = expm_batch(step * self.generators(k[part], m[part]))
         return out
 
 
@@ -169,5 +171,10 @@ def resonant_blocks(model: StarModel) -> ResonantBlocks:
     u = np.empty_like(vectors)
     u[chain] = vectors
     sign = np.where(values < 0, -1.0, 1.0)
-    return ResonantBlocks(u=u, v=u[::-1] * sign, b=np.abs(values),
-                          charger_detuning=model.charger_detuning, dephasing=model.dephasing)
+    return ResonantBlocks(
+        u=u,
+        v=u[::-1] * sign,
+        b=np.abs(values),
+        charger_detuning=model.charger_detuning,
+        dephasing=model.dephasing,
+    )

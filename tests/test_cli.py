@@ -1,0 +1,115 @@
+"""The CLI through its real entry point (a subprocess running `python -m qbcircuit`)."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SMALL = """
+[model]
+n_batteries = 2
+drive = 1.0
+coupling = 0.5
+dephasing = 1.0
+
+[times]
+stop = 5.0
+points = 11
+
+[study]
+n_values = [1, 2, 5, 40]
+battery_detuning = 0.5
+"""
+
+
+def qbcircuit(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "qbcircuit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_console_script_is_installed():
+    assert shutil.which("qbcircuit", path=str(Path(sys.executable).parent)) is not None
+
+
+def test_help_everywhere():
+    for args in (["--help"], ["run", "--help"]):
+        result = qbcircuit(*args)
+        assert result.returncode == 0 and "usage: qbcircuit" in result.stdout
+
+
+def test_run_writes_outputs_and_resumes(tmp_path):
+    config = tmp_path / "small.toml"
+    config.write_text(SMALL)
+    out = tmp_path / "out"
+    first = qbcircuit("run", config, "--out", out, "--no-progress")
+    assert first.returncode == 0, first.stderr
+    for name in (
+        "trajectory.json",
+        "trajectory.csv",
+        "trajectory.png",
+        "ratio_vs_n.json",
+        "ratio_vs_n.csv",
+        "ratio_vs_n.png",
+        "summary.json",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    rows = list(csv.DictReader((out / "ratio_vs_n.csv").open()))
+    assert [int(r["n_batteries"]) for r in rows] == [1, 2, 5, 40]
+    for row in rows:  # the detuned series is the unique, maximally mixed steady state
+        n = int(row["n_batteries"])
+        assert float(row["ratio_detuned"]) == pytest.approx((n - 1) / (n + 1), abs=1e-12)
+        assert int(row["n_stationary_resonant"]) == n + 1
+        assert float(row["E_resonant"]) == pytest.approx(n / 2, abs=1e-10)
+    assert "computed" in first.stdout and " 40 " in first.stdout
+    trajectory = json.loads((out / "trajectory.json").read_text())
+    assert trajectory["model"]["n_batteries"] == 2
+
+    second = qbcircuit("run", config, "--out", out, "--no-progress")
+    assert second.returncode == 0
+    assert second.stdout.count("reused") == 2 and "computed" not in second.stdout
+
+    config.write_text(SMALL.replace("stop = 5.0", "stop = 6.0"))
+    third = qbcircuit("run", config, "--out", out, "--no-progress")
+    assert "to t=6 (full, computed)" in third.stdout and "(reused;" in third.stdout
+
+
+def test_default_config_runs(tmp_path):
+    result = qbcircuit("run", "--out", tmp_path / "out", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "default.toml" in result.stdout and "1000" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[model]\nn_batteries = 2\ndrive = 1\n", "'coupling' is missing"),
+        ("[model]\nn_batteries = 2\ndrive = 1\ncoupling = 1\ndephasing = -1\n", "dephasing"),
+        ("[model\n", "does not parse"),
+        (SMALL + "\n[extra]\nx = 1\n", "Unknown table [extra]"),
+        (SMALL.replace("points = 11", "points = 1"), "times.points"),
+        (SMALL.replace("[1, 2, 5, 40]", "[3, 2]"), "n_values"),
+        (SMALL.replace("battery_detuning = 0.5", "battery_detuning = 0.0"), "!= 0"),
+    ],
+)
+def test_bad_config_is_one_line(tmp_path, text, fragment):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    result = qbcircuit("run", config, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qbcircuit: error:") and fragment in lines[0]
+
+
+def test_missing_config_file(tmp_path):
+    result = qbcircuit("run", tmp_path / "nope.toml")
+    assert result.returncode == 2 and "does not exist" in result.stderr
