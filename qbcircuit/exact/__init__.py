@@ -106,9 +106,8 @@ def _generic_rows(
             local = thermo.local_ergotropy(rho, omega0)
         else:
             mean_n = float(np.real(np.diagonal(rho)) @ np.arange(n + 1))
-            jminus = complex(
-                np.sum(np.diagonal(rho, -1) * dicke.jminus_offdiagonal(n))
-            )  # Tr[rho J-]
+            below = np.diagonal(rho, -1)  # rho[n, n-1]: Tr[rho J-] = sum_n rho[n, n-1] a_n
+            jminus = complex(np.sum(below * dicke.jminus_offdiagonal(n)))
             energy = omega0 * mean_n
             work = thermo.ergotropy_symmetric(rho, omega0)
             local = _local_ergotropy(n, mean_n, jminus, omega0)
@@ -117,14 +116,18 @@ def _generic_rows(
 
 def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Iterator[Row]:
     """Resonant route. Over the m active blocks, Tr_C rho = W Z W^T with W = [u_A, v_A] of shape
-    (N+1, 2m) and Z = diag(X0, X1): rank <= 2m, so the spectrum is that of G^1/2 Z G^1/2 with
-    the Gram matrix G = W^T W, and every observable is a trace against a fixed 2m x 2m matrix."""
+    (N+1, 2m) and Z = diag(X0, X1): rank <= 2m, so when 2m <= N+1 the spectrum is that of
+    G^1/2 Z G^1/2 with the Gram matrix G = W^T W; every observable is a trace against a fixed
+    2m x 2m matrix."""
     blocks = resonant_blocks(model)
     n, omega0 = model.n_batteries, model.omega0
     w = np.hstack([blocks.u[:, blocks.active], blocks.v[:, blocks.active]])
     m = blocks.active.size
-    values, vectors = np.linalg.eigh(w.T @ w)
-    root = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T  # G^1/2
+    if 2 * m <= n + 1:  # spectrum from the 2m x 2m problem G^1/2 Z G^1/2
+        values, vectors = np.linalg.eigh(w.T @ w)
+        side = ((vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T).astype(complex)
+    else:  # most blocks touched: the (N+1)-dim Dicke matrix W Z W^T is smaller
+        side = w.astype(complex)
     number = (w.T * np.arange(n + 1.0)) @ w  # W^T n W
     jminus_op = w.T @ (dicke.jplus(n).T @ w)  # W^T J- W
     z = np.zeros((2 * m, 2 * m), dtype=complex)
@@ -132,7 +135,7 @@ def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Ite
         z[:m, :m], z[m:, m:] = x0, x1
         mean_n = float(np.real(np.sum(z * number.T)))
         jminus = complex(np.sum(z * jminus_op.T))
-        spectrum = np.linalg.eigvalsh(root @ z @ root)[::-1]
+        spectrum = np.linalg.eigvalsh(side @ z @ side.T)[::-1]
         spectrum = np.pad(spectrum[: n + 1], (0, max(0, n + 1 - spectrum.size)))
         energy = omega0 * mean_n
         work = energy - thermo.passive_energy_symmetric(spectrum, omega0)
