@@ -83,7 +83,7 @@ def _run(args: argparse.Namespace) -> None:
         out,
         "trajectory",
         config.digest("trajectory"),
-        lambda: exact.evolve(model, config.times.times()),
+        lambda: exact.evolve(model, config.times.times(), progress=not args.no_progress),
         Trajectory.load,
     )
     plots.plot_trajectories([trajectory], out / "trajectory.png")

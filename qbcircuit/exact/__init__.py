@@ -25,6 +25,7 @@ import numpy as np
 import scipy.linalg as la
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
+from tqdm import tqdm
 
 from qbcircuit import dicke, thermo
 from qbcircuit._checks import QbcircuitError, check_finite, check_times
@@ -150,6 +151,7 @@ def evolve(
     *,
     basis: str = "auto",
     keep_states: bool | str = "auto",
+    progress: bool = False,
 ) -> Trajectory:
     """Exact trajectory of the battery from all qubits in |0>.
 
@@ -159,6 +161,7 @@ def evolve(
         basis: "full" (2^(N+1) space), "dicke" (2(N+1) sector) or "auto" (full for
             N <= AUTO_FULL_MAX_BATTERIES). Both are exact from all-ground.
         keep_states: keep the battery states (shape (T, D, D)); "auto" keeps them up to 64 MiB.
+        progress: show a progress bar over the time points (stderr).
 
     Returns:
         Trajectory labelled "exact"; ``state_basis`` is "qubits" (full) or "dicke".
@@ -175,7 +178,10 @@ def evolve(
             f"Argument `keep_states` must be True, False or 'auto', got {keep_states!r}."
         )
     blocks = _uses_blocks(model, chosen)
-    rows = list(_block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep))
+    source = _block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep)
+    rows = list(
+        tqdm(source, total=t.size, desc="exact evolve", unit="t", disable=not progress, leave=False)
+    )
     energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
     states = [row[4] for row in rows]
     solver = "resonant-blocks" if blocks else "liouvillian"
