@@ -14,10 +14,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from qbcircuit import exact, plots
+import numpy as np
+from tqdm import tqdm
+
+from qbcircuit import emulation, exact, plots
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.config import RunConfig, default_config_path
+from qbcircuit.model import StarModel
 from qbcircuit.results import RatioStudy, Trajectory, write_atomic
 from qbcircuit.studies import long_time_versus_n
 
@@ -37,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run the main job for a config (default: the shipped circuits/default.toml)",
-        description="Exact time traces E(t), W(t), W/E(t) of the config's model and the "
-        "long-time W/E versus N (resonant and battery-detuned), written as JSON, CSV and PNG. "
+        description="Exact time traces E(t), W(t), W/E(t) of the config's model, the Trotter "
+        "circuits emulated on Aer overlaid on them, and the long-time W/E versus N (resonant "
+        "and battery-detuned), written as JSON, CSV and PNG. "
         "Finished outputs whose inputs are unchanged are reused on a rerun.",
     )
     run.add_argument("config", nargs="?", type=Path, help="TOML file with a [model] table")
@@ -66,6 +71,48 @@ def _cached(
     return result, False
 
 
+def _compare_aer(config: RunConfig, exact_trajectory: Trajectory, out: Path, quiet: bool) -> None:
+    """Trotter circuits on Aer against exact for each N of [aer]: overlay plot and a table."""
+    aer = config.aer
+    times = config.times.times()
+    rows = ["n_batteries,max_abs_dE,max_abs_dW,max_abs_dW_over_N,dt,order,ordering,dephasing"]
+    print(
+        f"  Aer density-matrix emulation (dt={aer.dt:g}, order {aer.order}, {aer.ordering}, "
+        f"{aer.dephasing} dephasing) vs exact:"
+    )
+    print(f"  {'N':>6} {'max|dE|':>10} {'max|dW|':>10} {'':>8}")
+    for n in tqdm(config.aer_n_values, desc="aer vs exact", unit="N", disable=quiet, leave=False):
+        model = config.model.replace(n_batteries=n)
+
+        def run_aer(model: StarModel = model) -> Trajectory:
+            return emulation.emulate(
+                model,
+                times,
+                dt=aer.dt,
+                order=aer.order,
+                ordering=aer.ordering,
+                dephasing=aer.dephasing,
+                instances=aer.instances,
+                seed=aer.seed,
+            )
+
+        emulated, reused = _cached(
+            out, f"aer_N{n}", config.digest("aer", n), run_aer, Trajectory.load
+        )
+        reference = (
+            exact_trajectory if n == config.model.n_batteries else exact.evolve(model, times)
+        )
+        if n == config.model.n_batteries:
+            plots.plot_trajectories([reference, emulated], out / "trajectory.png")
+        d_e = float(np.max(np.abs(emulated.energy - reference.energy)))
+        d_w = float(np.max(np.abs(emulated.ergotropy - reference.ergotropy)))
+        rows.append(
+            f"{n},{d_e!r},{d_w!r},{d_w / n!r},{aer.dt!r},{aer.order},{aer.ordering},{aer.dephasing}"
+        )
+        print(f"  {n:>6} {d_e:>10.2e} {d_w:>10.2e} {'reused' if reused else 'computed':>8}")
+    write_atomic(out / "aer_vs_exact.csv", "\n".join(rows) + "\n")
+
+
 def _run(args: argparse.Namespace) -> None:
     path = args.config if args.config is not None else default_config_path()
     config = RunConfig.from_toml(path)
@@ -86,13 +133,14 @@ def _run(args: argparse.Namespace) -> None:
         lambda: exact.evolve(model, config.times.times(), progress=not args.no_progress),
         Trajectory.load,
     )
-    plots.plot_trajectories([trajectory], out / "trajectory.png")
     print(
         f"  exact trajectory: {trajectory.times.size} times to t={config.times.stop:g} "
         f"({trajectory.options['basis']}, {'reused' if reused else 'computed'}); "
         f"final E={trajectory.energy[-1]:.6g} W={trajectory.ergotropy[-1]:.6g} "
         f"W/E={trajectory.ratio[-1]:.6g}"
     )
+
+    _compare_aer(config, trajectory, out, args.no_progress)
 
     study, reused = _cached(
         out,

@@ -3,6 +3,8 @@
     [model]   StarModel fields (see qbcircuit.model)
     [times]   stop (> 0), points (>= 2): time traces on linspace(0, stop, points)
     [study]   n_values (increasing integers >= 1), battery_detuning (!= 0, for the detuned series)
+    [aer]     dt, order, ordering, dephasing, instances, seed, n_values: the Trotter emulation
+              compared with exact (n_values defaults to the model's N)
 
 Unknown tables or keys are refused with one sentence naming them.
 """
@@ -26,8 +28,9 @@ from qbcircuit._checks import QbcircuitError, check_finite, check_positive
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel, read_toml
 
-__all__ = ["RunConfig", "StudyConfig", "TimeGrid", "default_config_path"]
+__all__ = ["AerConfig", "RunConfig", "StudyConfig", "TimeGrid", "default_config_path"]
 
+_AER_KEYS = ("dt", "order", "ordering", "dephasing", "instances", "seed", "n_values")
 _DEFAULT_N = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 100, 200, 500, 1000)
 
 
@@ -87,20 +90,50 @@ class StudyConfig:
 
 
 @dataclass(frozen=True)
+class AerConfig:
+    dt: float = 0.05
+    order: int = 2
+    ordering: str = "palindromic"
+    dephasing: str = "channel"
+    instances: int | None = None
+    seed: int = 1
+    n_values: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        from qbcircuit.circuits import check_options
+
+        object.__setattr__(self, "dt", check_positive("aer.dt", self.dt))
+        check_options(self.order, self.ordering, self.dephasing)
+        if self.n_values is not None:
+            object.__setattr__(self, "n_values", StudyConfig(n_values=self.n_values).n_values)
+
+
+@dataclass(frozen=True)
 class RunConfig:
     model: StarModel
     times: TimeGrid = TimeGrid()
     study: StudyConfig = StudyConfig()
+    aer: AerConfig = AerConfig()
     source: str = "<memory>"
+
+    def __post_init__(self) -> None:
+        from qbcircuit.circuits import steps_for
+
+        steps_for(self.times.stop / (self.times.points - 1), self.aer.dt, name="times step")
+
+    @property
+    def aer_n_values(self) -> tuple[int, ...]:
+        return self.aer.n_values or (self.model.n_batteries,)
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> RunConfig:
         where = repr(os.fspath(path))
         document = read_toml(path)
-        unknown = sorted(set(document) - {"model", "times", "study"})
+        unknown = sorted(set(document) - {"model", "times", "study", "aer"})
         if unknown:
             raise QbcircuitError(
-                f"Unknown table [{unknown[0]}] in {where}; expected [model], [times] and [study]."
+                f"Unknown table [{unknown[0]}] in {where}; expected [model], [times], [study] "
+                "and [aer]."
             )
         if "model" not in document:
             raise QbcircuitError(f"Config file {where} has no [model] table.")
@@ -122,17 +155,25 @@ class RunConfig:
                 study=StudyConfig(
                     **_table(document, "study", ("n_values", "battery_detuning"), where)
                 ),
+                aer=AerConfig(**_table(document, "aer", _AER_KEYS, where)),
                 source=os.fspath(path),
             )
         except TypeError as error:  # pragma: no cover - guarded by the key checks above
             raise QbcircuitError(f"Config file {where}: {error}.") from None
 
-    def digest(self, part: str) -> str:
-        """Hash of what determines one output (``"trajectory"`` or ``"study"``) and the version."""
-        content: dict[str, Any] = {"version": __version__, "model": asdict(self.model)}
-        content.update(
-            {"times": asdict(self.times)} if part == "trajectory" else {"study": asdict(self.study)}
-        )
+    def digest(self, part: str, n_batteries: int | None = None) -> str:
+        """Hash of what determines one output and the version: ``part`` is "trajectory",
+        "study" or "aer" (the latter for ``n_batteries``)."""
+        model = asdict(self.model)
+        if n_batteries is not None:
+            model["n_batteries"] = n_batteries
+        content: dict[str, Any] = {"version": __version__, "model": model}
+        if part == "study":
+            content["study"] = asdict(self.study)
+        else:
+            content["times"] = asdict(self.times)
+        if part == "aer":
+            content["aer"] = {**asdict(self.aer), "n_values": None}
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 

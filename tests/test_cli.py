@@ -72,10 +72,14 @@ def test_run_writes_outputs_and_resumes(tmp_path):
     assert "computed" in first.stdout and " 40 " in first.stdout
     trajectory = json.loads((out / "trajectory.json").read_text())
     assert trajectory["model"]["n_batteries"] == 2
+    aer = list(csv.DictReader((out / "aer_vs_exact.csv").open()))
+    assert [int(r["n_batteries"]) for r in aer] == [2]  # [aer] n_values defaults to the model's
+    assert 0 < float(aer[0]["max_abs_dE"]) < 1e-3 and float(aer[0]["max_abs_dW"]) < 1e-3
+    assert json.loads((out / "aer_N2.json").read_text())["label"] == "aer"
 
     second = qbcircuit("run", config, "--out", out, "--no-progress")
     assert second.returncode == 0
-    assert second.stdout.count("reused") == 2 and "computed" not in second.stdout
+    assert second.stdout.count("reused") == 3 and "computed" not in second.stdout
 
     config.write_text(SMALL.replace("stop = 5.0", "stop = 6.0"))
     third = qbcircuit("run", config, "--out", out, "--no-progress")
@@ -98,6 +102,9 @@ def test_default_config_runs(tmp_path):
         (SMALL.replace("points = 11", "points = 1"), "times.points"),
         (SMALL.replace("[1, 2, 5, 40]", "[3, 2]"), "n_values"),
         (SMALL.replace("battery_detuning = 0.5", "battery_detuning = 0.0"), "!= 0"),
+        (SMALL + "\n[aer]\ndt = 0.3\n", "dt grid"),
+        (SMALL + "\n[aer]\ndephasing = 'thermal'\n", "dephasing"),
+        (SMALL + "\n[aer]\nspeed = 1\n", "Unknown key 'speed' in [aer]"),
     ],
 )
 def test_bad_config_is_one_line(tmp_path, text, fragment):

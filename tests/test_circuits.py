@@ -1,0 +1,125 @@
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg as la
+from qiskit import QuantumCircuit, transpile
+from qiskit.quantum_info import Operator
+from qiskit_aer import AerSimulator
+from tolerances import EXACT
+
+from qbcircuit import QbcircuitError, StarModel
+from qbcircuit.backends import run_saved_states
+from qbcircuit.circuits import (
+    build_trotter_circuit,
+    build_trotter_step,
+    coupling_orders,
+    phase_flip_probability,
+)
+
+GAMMA = 0.7
+
+
+def _charger_coherence(kind: str, t: float, dt: float, seeds: range) -> np.ndarray:
+    """<0|rho_C|1> of a charger prepared in |+>, under dephasing only (F = g = 0), per seed."""
+    model = StarModel(n_batteries=1, drive=0.0, coupling=0.0, dephasing=GAMMA)
+    circuits = []
+    for seed in seeds:
+        trotter = build_trotter_circuit(model, t, dt=dt, dephasing=kind, seed=seed)
+        circuit = QuantumCircuit(*trotter.qregs)
+        circuit.h(0)
+        circuit.compose(trotter, inplace=True)
+        circuit.save_density_matrix([0], label="c")
+        circuits.append(circuit)
+    saved = run_saved_states(circuits, method="density_matrix", seed=0)
+    return np.array([run["c"][0, 1].real for run in saved])
+
+
+@pytest.mark.parametrize("kind", ["channel", "collision"])
+def test_deterministic_insertions_are_exact(kind):
+    for t in (0.5, 2.0):
+        assert _charger_coherence(kind, t, 0.25, range(1))[0] == pytest.approx(
+            math.exp(-GAMMA * t) / 2, abs=EXACT
+        )
+
+
+@pytest.mark.parametrize("kind", ["pauli", "gaussian"])
+def test_stochastic_insertions_average_to_the_decay(kind):
+    """Mean over 300 seeded instances within 4 standard errors of exp(-gamma t)/2."""
+    t = 1.5
+    values = _charger_coherence(kind, t, 0.25, range(300))
+    error = values.std(ddof=1) / np.sqrt(values.size)
+    assert 0 < error < 0.05
+    assert abs(values.mean() - math.exp(-GAMMA * t) / 2) < 4 * error
+
+
+def test_phase_flip_probability():
+    assert 1 - 2 * phase_flip_probability(GAMMA, 0.3) == pytest.approx(math.exp(-GAMMA * 0.3))
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_no_coupling_no_dephasing_is_the_exact_unitary(order):
+    """Without coupling (and dC = 0) the terms act on different qubits and commute."""
+    model = StarModel(n_batteries=3, drive=0.8, coupling=0.0, dephasing=0.0, battery_detuning=0.6)
+    t = 1.3
+    circuit = build_trotter_circuit(model, t, steps=4, order=order, dephasing="none")
+    exact = la.expm(-1j * t * model.hamiltonian("full").toarray())
+    assert np.allclose(Operator(circuit).data, exact, atol=EXACT)
+
+
+def test_one_step_unitary_matches_strang_product():
+    model = StarModel(
+        n_batteries=2,
+        drive=0.9,
+        coupling=0.6,
+        dephasing=0.0,
+        charger_detuning=0.3,
+        battery_detuning=-0.2,
+    )
+    dt = 0.2
+    step = Operator(build_trotter_step(model, dt, order=2, ordering="fixed", dephasing="none")).data
+    exact = la.expm(-1j * dt * model.hamiltonian("full").toarray())
+    error = np.max(np.abs(step - exact))
+    assert 1e-6 < error < 5 * dt**3  # a genuine second-order approximation
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_transpiling_keeps_the_dephasing(level):
+    model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=GAMMA)
+    circuit = build_trotter_circuit(model, 1.0, dt=0.25, order=2, dephasing="channel")
+    compiled = transpile(circuit, AerSimulator(method="density_matrix"), optimization_level=level)
+    assert compiled.count_ops().get("quantum_channel", 0) == 8  # D(dt/2) U D(dt/2), 4 steps
+
+
+def test_orderings():
+    assert coupling_orders(3, 2, "fixed") == [[1, 2, 3], [1, 2, 3]]
+    assert coupling_orders(3, 2, "palindromic") == [[1, 2, 3], [3, 2, 1]]
+    drawn = coupling_orders(5, 20, "randomized", np.random.default_rng(3))
+    assert all(sorted(step) == [1, 2, 3, 4, 5] for step in drawn)
+    assert len({tuple(step) for step in drawn}) > 5
+    assert drawn == coupling_orders(5, 20, "randomized", np.random.default_rng(3))
+
+
+def test_collision_uses_one_ancilla_and_resets_it():
+    model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=GAMMA)
+    circuit = build_trotter_circuit(model, 1.0, dt=0.5, order=1, dephasing="collision")
+    assert circuit.num_qubits == 4
+    assert circuit.count_ops()["rzx"] == circuit.count_ops()["reset"] == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(dt=-0.1), "dt"),
+        (dict(dt=0.3), "dt grid"),
+        (dict(dt=2.0), "dt"),
+        (dict(dt=0.1, dephasing="thermal"), "dephasing"),
+        (dict(dt=0.1, ordering="alphabetical"), "ordering"),
+        (dict(dt=0.1, order=3), "order"),
+        (dict(dt=0.1, steps=4), "exactly one"),
+    ],
+)
+def test_bad_input(kwargs, fragment):
+    model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=GAMMA)
+    with pytest.raises(QbcircuitError, match=fragment):
+        build_trotter_circuit(model, 1.0, **kwargs)
