@@ -224,11 +224,13 @@ def build_snapshot_circuit(
     ordering: str = "palindromic",
     dephasing: str = "channel",
     seed: int | None = None,
+    save: str = "density_matrix",
 ) -> QuantumCircuit:
     """One circuit through max(snapshot_steps) Trotter steps that saves, after each listed step
     k (0 = before any), the battery density matrix (label ``b{k}``, qubits 1..N) and the charger
-    one (``c{k}``): a whole time trace in one pass, linear in the number of steps."""
-    from qiskit_aer.library import SaveDensityMatrix
+    one (``c{k}``), or with ``save="statevector"`` the whole state (``v{k}``): a whole time
+    trace in one pass, linear in the number of steps."""
+    from qiskit_aer.library import SaveDensityMatrix, SaveStatevector
 
     dt = check_positive("dt", dt)
     check_options(order, ordering, dephasing)
@@ -238,7 +240,9 @@ def build_snapshot_circuit(
     wanted = set(snapshot_steps)
 
     def snapshot(k: int) -> None:
-        if k in wanted:
+        if k in wanted and save == "statevector":
+            circuit.append(SaveStatevector(circuit.num_qubits, label=f"v{k}"), circuit.qubits)
+        elif k in wanted:
             circuit.append(SaveDensityMatrix(len(battery), label=f"b{k}"), battery)
             circuit.append(SaveDensityMatrix(1, label=f"c{k}"), [0])
 

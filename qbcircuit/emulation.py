@@ -19,10 +19,12 @@ from qbcircuit.exact import memory_budget
 from qbcircuit.model import StarModel
 from qbcircuit.results import Trajectory
 
-__all__ = ["DEFAULT_INSTANCES", "density_matrix_memory", "emulate"]
+__all__ = ["DEFAULT_INSTANCES", "METHODS", "density_matrix_memory", "emulate", "statevector_memory"]
 
 DEFAULT_INSTANCES = 32
 """Instances averaged for a random circuit (stochastic dephasing or randomized ordering)."""
+METHODS = ("density_matrix", "statevector", "auto")
+_TRAJECTORY_KINDS = ("pauli", "gaussian", "none")  # unitary circuits: statevector works
 
 
 def density_matrix_memory(model: StarModel, dephasing: str, snapshots: int) -> int:
@@ -31,8 +33,40 @@ def density_matrix_memory(model: StarModel, dephasing: str, snapshots: int) -> i
     return 3 * 16 * 4**qubits + snapshots * 16 * (4**model.n_batteries + 4)
 
 
+def statevector_memory(model: StarModel, snapshots: int, instances: int) -> int:
+    """Bytes for the statevector method: every saved state twice (Aer's result and ours)."""
+    return 2 * instances * snapshots * 16 * 2**model.n_qubits + 4 * 16 * 2**model.n_qubits
+
+
 def _is_random(dephasing: str, ordering: str) -> bool:
     return dephasing in ("pauli", "gaussian") or ordering == "randomized"
+
+
+def _choose_method(
+    model: StarModel, method: str, dephasing: str, snapshots: int, instances: int
+) -> str:
+    """The method to run, or one sentence saying why nothing fits (estimates first)."""
+    budget = memory_budget()
+    dense = density_matrix_memory(model, dephasing, snapshots)
+    vectors = statevector_memory(model, snapshots, instances)
+    n = model.n_batteries
+    if method == "statevector" and dephasing not in _TRAJECTORY_KINDS:
+        raise QbcircuitError(
+            f"The statevector method needs a unitary dephasing insertion ('pauli' or "
+            f"'gaussian'), got {dephasing!r}; use method='density_matrix'."
+        )
+    if method in ("density_matrix", "auto") and dense <= budget:
+        return "density_matrix"
+    if method in ("statevector", "auto") and dephasing in _TRAJECTORY_KINDS and vectors <= budget:
+        return "statevector"
+    need = dense if method == "density_matrix" else vectors
+    if method == "auto":
+        need = min(dense, vectors) if dephasing in _TRAJECTORY_KINDS else dense
+    raise QbcircuitError(
+        f"The {method} emulation of N = {n} needs about {need / 2**30:.1f} GiB (budget "
+        f"{budget / 2**30:.1f} GiB); use fewer batteries, time points or instances, or "
+        "'pauli'/'gaussian' dephasing with method='statevector'."
+    )
 
 
 def emulate(
@@ -54,53 +88,57 @@ def emulate(
         times: increasing times >= 0 on the dt grid (others are refused, not rounded).
         dt: Trotter step, 0 < dt <= max(times).
         order, ordering, dephasing: see :mod:`qbcircuit.circuits`.
-        method: "density_matrix" (exact channel average; one circuit per instance).
+        method: "density_matrix" (one circuit per instance, snapshots of the battery state),
+            "statevector" (stochastic trajectories: "pauli"/"gaussian" instances as pure states;
+            the averaged battery state has rank <= 2K, so W comes from a 2K x 2K Gram matrix),
+            or "auto" (density matrix when it fits in memory, else statevector).
         instances: circuit instances to average; default 1 for a deterministic circuit and
             DEFAULT_INSTANCES for a random one.
         seed: seeds the random circuits (reproducible).
 
     Returns:
-        Trajectory labelled "aer" with 2^N battery states kept; for random circuits
-        ``energy_error``/``ergotropy_error`` are standard errors over instances (jackknife for W).
+        Trajectory labelled "aer"; for random circuits ``energy_error``/``ergotropy_error`` are
+        standard errors over instances (jackknife for W). The density-matrix method keeps the
+        2^N battery states.
     """
     t = check_times(times)
     dt = check_positive("dt", dt)
     if dt > t[-1]:
         raise QbcircuitError(f"Argument `dt` must be <= the time span {t[-1]!r}, got {dt!r}.")
     check_options(order, ordering, dephasing)
-    if method != "density_matrix":
-        raise QbcircuitError(f"Argument `method` must be 'density_matrix', got {method!r}.")
+    if method not in METHODS:
+        raise QbcircuitError(f"Argument `method` must be one of {METHODS}, got {method!r}.")
     steps = [steps_for(float(x), dt, name="times") for x in t]
     random = _is_random(dephasing, ordering)
     count = (DEFAULT_INSTANCES if random else 1) if instances is None else instances
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise QbcircuitError(f"Argument `instances` must be an integer >= 1, got {instances!r}.")
-    need, budget = density_matrix_memory(model, dephasing, len(steps)), memory_budget()
-    if need > budget:
-        raise QbcircuitError(
-            f"The density-matrix emulation of N = {model.n_batteries} needs about "
-            f"{need / 2**30:.1f} GiB (budget {budget / 2**30:.1f} GiB); use fewer batteries."
-        )
+    chosen = _choose_method(model, method, dephasing, len(steps), count)
     seeds = np.random.SeedSequence(seed).generate_state(count)
     circuits = [
         build_snapshot_circuit(
-            model, dt, steps, order=order, ordering=ordering, dephasing=dephasing, seed=int(s)
+            model,
+            dt,
+            steps,
+            order=order,
+            ordering=ordering,
+            dephasing=dephasing,
+            seed=int(s),
+            save=chosen,
         )
         for s in seeds
     ]
-    saved = run_saved_states(circuits, method="density_matrix", seed=seed)
-    battery = np.array([[run[f"b{k}"] for k in steps] for run in saved])  # (K, T, D, D)
-    charger = np.array([[run[f"c{k}"][1, 1].real for k in steps] for run in saved])
-    mean = battery.mean(axis=0)
-    omega0 = model.omega0
-    energy = np.array([thermo.energy(rho, omega0) for rho in mean])
-    ergotropy = np.array([thermo.ergotropy(rho, omega0) for rho in mean])
-    local = np.array([thermo.local_ergotropy(rho, omega0) for rho in mean])
-    energy_error = ergotropy_error = None
-    if count > 1:
-        per_instance = np.array([[thermo.energy(rho, omega0) for rho in run] for run in battery])
-        energy_error = per_instance.std(axis=0, ddof=1) / np.sqrt(count)
-        ergotropy_error = _jackknife_ergotropy(battery, omega0)
+    saved = run_saved_states(circuits, method=chosen, seed=seed)
+    if chosen == "density_matrix":
+        battery = np.array([[run[f"b{k}"] for k in steps] for run in saved])  # (K, T, D, D)
+        charger = np.array([[run[f"c{k}"][1, 1].real for k in steps] for run in saved])
+        series = _density_matrix_series(battery, charger, model.omega0)
+        states: NDArray[np.complex128] | None = battery.mean(axis=0)
+    else:
+        vectors = np.array([[run[f"v{k}"] for k in steps] for run in saved])  # (K, T, 2D)
+        series = _statevector_series(vectors, model.n_batteries, model.omega0)
+        states = None
+    energy, ergotropy, local, charger_mean, energy_error, ergotropy_error = series
     return Trajectory(
         label="aer",
         model=model,
@@ -108,35 +146,108 @@ def emulate(
         energy=energy,
         ergotropy=ergotropy,
         local_ergotropy=local,
-        charger_excitation=charger.mean(axis=0),
-        energy_error=energy_error,
-        ergotropy_error=ergotropy_error,
-        states=mean,
-        state_basis="qubits",
+        charger_excitation=charger_mean,
+        energy_error=energy_error if count > 1 else None,
+        ergotropy_error=ergotropy_error if count > 1 else None,
+        states=states,
+        state_basis="qubits" if states is not None else None,
         options={
             "dt": dt,
             "order": order,
             "ordering": ordering,
             "dephasing": dephasing,
-            "method": method,
+            "method": chosen,
             "instances": count,
             "seed": seed,
         },
     )
 
 
-def _jackknife_ergotropy(battery: NDArray[np.complex128], omega0: float) -> NDArray[np.float64]:
-    """Jackknife standard error of W(mean state) over instances, shape (T,)."""
-    count = battery.shape[0]
-    total = battery.sum(axis=0)
-    leave_one_out = np.array(
-        [
-            [
-                thermo.ergotropy((total[i] - battery[k, i]) / (count - 1), omega0)
-                for i in range(battery.shape[1])
-            ]
-            for k in range(count)
-        ]
-    )
-    spread = leave_one_out - leave_one_out.mean(axis=0)
+Series = tuple[NDArray[np.float64], ...]
+
+
+def _standard_error(per_instance: NDArray[np.float64]) -> NDArray[np.float64]:
+    count = per_instance.shape[0]
+    if count < 2:
+        return np.zeros(per_instance.shape[1:])
+    return per_instance.std(axis=0, ddof=1) / np.sqrt(count)
+
+
+def _jackknife(estimates: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Jackknife standard error from leave-one-out estimates, shape (K, T) -> (T,)."""
+    count = estimates.shape[0]
+    spread = estimates - estimates.mean(axis=0)
     return np.sqrt((count - 1) / count * np.sum(spread**2, axis=0))
+
+
+def _density_matrix_series(
+    battery: NDArray[np.complex128], charger: NDArray[np.float64], omega0: float
+) -> Series:
+    count, size = battery.shape[:2]
+    mean = battery.mean(axis=0)
+    energy = np.array([thermo.energy(rho, omega0) for rho in mean])
+    ergotropy = np.array([thermo.ergotropy(rho, omega0) for rho in mean])
+    local = np.array([thermo.local_ergotropy(rho, omega0) for rho in mean])
+    per_instance = np.array([[thermo.energy(rho, omega0) for rho in run] for run in battery])
+    ergotropy_error = np.zeros(size)
+    if count > 1:
+        total = battery.sum(axis=0)
+        leave_one_out = np.array(
+            [
+                [
+                    thermo.ergotropy((total[i] - battery[k, i]) / (count - 1), omega0)
+                    for i in range(size)
+                ]
+                for k in range(count)
+            ]
+        )
+        ergotropy_error = _jackknife(leave_one_out)
+    return (
+        energy,
+        ergotropy,
+        local,
+        charger.mean(axis=0),
+        _standard_error(per_instance),
+        ergotropy_error,
+    )
+
+
+def _statevector_series(vectors: NDArray[np.complex128], n: int, omega0: float) -> Series:
+    """Observables of the average of K pure states, from the (2^N, 2K) matrix of their
+    charger components: rho_B = M M^+ / K, whose non-zero spectrum is that of M^+ M / K."""
+    count, size = vectors.shape[:2]
+    levels = thermo.battery_energies(n, omega0)
+    columns = vectors.reshape(count, size, 2**n, 2)  # index c + 2 b: charger fastest
+    weights = np.abs(columns) ** 2
+    per_instance = np.einsum("ktbc,b->kt", weights, levels)
+    charger = weights[..., 1].sum(axis=2)
+    ergotropy, local = np.empty(size), np.empty(size)
+    leave_one_out = np.empty((count, size))
+    for i in range(size):
+        m = columns[:, i].transpose(1, 0, 2).reshape(2**n, 2 * count)  # columns (k, c)
+        gram = m.conj().T @ m
+        energy = float(per_instance[:, i].mean())
+        spectrum = np.linalg.eigvalsh(gram / count)[::-1]
+        ergotropy[i] = energy - thermo.passive_energy_low_rank(spectrum, n, omega0)
+        local[i] = sum(thermo.ergotropy(_qubit_state(m, j, n) / count, omega0) for j in range(n))
+        for k in range(count if count > 1 else 0):
+            keep = np.ones(2 * count, dtype=bool)
+            keep[2 * k : 2 * k + 2] = False
+            rest = np.linalg.eigvalsh(gram[np.ix_(keep, keep)] / (count - 1))[::-1]
+            mean_rest = (per_instance[:, i].sum() - per_instance[k, i]) / (count - 1)
+            leave_one_out[k, i] = mean_rest - thermo.passive_energy_low_rank(rest, n, omega0)
+    ergotropy_error = _jackknife(leave_one_out) if count > 1 else np.zeros(size)
+    return (
+        per_instance.mean(axis=0),
+        ergotropy,
+        local,
+        charger.mean(axis=0),
+        _standard_error(per_instance),
+        ergotropy_error,
+    )
+
+
+def _qubit_state(m: NDArray[np.complex128], j: int, n: int) -> NDArray[np.complex128]:
+    """sum over columns of the reduced state of battery bit j (battery qubit j+1) of m m^+."""
+    tensor = m.reshape(2 ** (n - 1 - j), 2, 2**j, m.shape[1])
+    return np.einsum("axbk,aybk->xy", tensor, tensor.conj())

@@ -31,6 +31,7 @@ __all__ = [
     "ergotropy_symmetric",
     "local_ergotropy",
     "lowest_battery_levels",
+    "passive_energy_low_rank",
     "passive_energy_symmetric",
     "passive_state",
     "reduced_state",
@@ -187,8 +188,17 @@ def passive_energy_symmetric(spectrum: ArrayLike, omega0: float = 1.0) -> float:
     ``spectrum``: its N+1 eigenvalues in decreasing order (from the Dicke-basis matrix).
     """
     values = np.asarray(spectrum, dtype=float)
-    n = values.size - 1
-    return float(values @ lowest_battery_levels(n, n + 1, omega0))
+    return passive_energy_low_rank(values, values.size - 1, omega0)
+
+
+def passive_energy_low_rank(spectrum: ArrayLike, n_qubits: int, omega0: float = 1.0) -> float:
+    """Passive energy of an n-qubit state from its largest eigenvalues (decreasing order).
+
+    The omitted eigenvalues must be zero (a state of rank <= len(spectrum)): they then sit on
+    the highest levels and carry no energy.
+    """
+    values = np.asarray(spectrum, dtype=float)[: 2**n_qubits]
+    return float(values @ lowest_battery_levels(n_qubits, values.size, omega0))
 
 
 def lowest_battery_levels(n_qubits: int, count: int, omega0: float = 1.0) -> NDArray[np.float64]:

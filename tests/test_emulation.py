@@ -102,3 +102,40 @@ def test_bad_input(times, kwargs, fragment):
 def test_too_many_qubits_is_refused_before_simulating():
     with pytest.raises(QbcircuitError, match=r"N = 15 needs about .* GiB"):
         emulate(StarModel(n_batteries=15, **SETS[0]), TIMES, dt=0.5)
+
+
+@pytest.mark.parametrize("kind", ["pauli", "gaussian"])
+def test_statevector_trajectories_equal_the_density_matrix_average(kind):
+    """Same seeds, same unitary instances: the rank-2K Gram route must give the averaged
+    density matrix's E, W, local ergotropy and error bars exactly."""
+    model = StarModel(n_batteries=3, **SETS[1])
+    dense = emulate(model, TIMES, dt=0.1, dephasing=kind, instances=12, seed=4)
+    vectors = emulate(
+        model, TIMES, dt=0.1, dephasing=kind, instances=12, seed=4, method="statevector"
+    )
+    assert vectors.options["method"] == "statevector" and vectors.states is None
+    for name in (
+        "energy",
+        "ergotropy",
+        "local_ergotropy",
+        "charger_excitation",
+        "energy_error",
+        "ergotropy_error",
+    ):
+        assert np.max(np.abs(getattr(dense, name) - getattr(vectors, name))) < 1e-10, name
+    assert np.max(vectors.ergotropy) > 0.1
+
+
+def test_auto_uses_statevector_beyond_density_matrix_reach():
+    model = StarModel(n_batteries=14, **SETS[0])
+    trajectory = emulate(
+        model, [0.0, 0.5], dt=0.25, dephasing="pauli", instances=4, method="auto", seed=3
+    )
+    assert trajectory.options["method"] == "statevector"
+    assert 0 < trajectory.energy[1] < 14 and 0 <= trajectory.ergotropy[1] <= trajectory.energy[1]
+    small = emulate(StarModel(n_batteries=2, **SETS[0]), TIMES, dt=0.5, method="auto")
+    assert small.options["method"] == "density_matrix"
+    with pytest.raises(QbcircuitError, match="statevector method needs"):
+        emulate(StarModel(n_batteries=2, **SETS[0]), TIMES, dt=0.5, method="statevector")
+    with pytest.raises(QbcircuitError, match=r"auto emulation of N = 14 needs about"):
+        emulate(model, [0.0, 0.5], dt=0.25, dephasing="channel", method="auto")
