@@ -42,8 +42,10 @@ __all__ = [
     "build_snapshot_circuit",
     "build_trotter_circuit",
     "build_trotter_step",
+    "canonical_circuits",
     "check_options",
     "coupling_orders",
+    "export_qasm3",
     "phase_flip_probability",
     "steps_for",
 ]
@@ -252,3 +254,48 @@ def build_snapshot_circuit(
         _append_step(circuit, model, dt, order, couplings, dephasing, rng)
         snapshot(k)
     return circuit
+
+
+CANONICAL_MODEL = StarModel(
+    n_batteries=1,
+    drive=1.0,
+    coupling=0.5,
+    dephasing=1.0,
+    charger_detuning=0.2,
+    battery_detuning=0.1,
+)
+CANONICAL_KINDS = ("none", "pauli", "gaussian", "collision")  # "channel" is Aer-only
+
+
+def export_qasm3(circuit: QuantumCircuit, title: str = "") -> str:
+    """OpenQASM 3 text with a header naming the qiskit version that wrote it.
+
+    The "channel" insertion is an Aer instruction with no OpenQASM form and is refused.
+    """
+    import qiskit
+    from qiskit import qasm3
+
+    if "quantum_channel" in circuit.count_ops():
+        raise QbcircuitError(
+            "The 'channel' dephasing is an Aer noise instruction with no OpenQASM form; export "
+            "a 'pauli', 'gaussian' or 'collision' circuit instead."
+        )
+    header = f"// {title}\n" if title else ""
+    return f"{header}// written by qiskit {qiskit.__version__}\n" + qasm3.dumps(circuit)
+
+
+def canonical_circuits() -> dict[str, tuple[str, QuantumCircuit]]:
+    """The small circuits exported to circuits/qasm: one Strang step (dt = 0.1, palindromic,
+    seed 0) of CANONICAL_MODEL for N = 1..4 and each hardware-ready dephasing kind.
+    Maps file name to (title, circuit)."""
+    out = {}
+    for n in range(1, 5):
+        model = CANONICAL_MODEL.replace(n_batteries=n)
+        for kind in CANONICAL_KINDS:
+            title = (
+                f"qbcircuit Trotter step: N={n}, dephasing={kind}, Strang, dt=0.1, "
+                f"F=1 g=0.5 gamma=1 dC=0.2 dB=0.1, seed 0"
+            )
+            circuit = build_trotter_step(model, 0.1, order=2, dephasing=kind, seed=0)
+            out[f"trotter_step_N{n}_{kind}.qasm"] = (title, circuit)
+    return out
