@@ -27,10 +27,13 @@ METHODS = ("density_matrix", "statevector", "auto")
 _TRAJECTORY_KINDS = ("pauli", "gaussian", "none")  # unitary circuits: statevector works
 
 
-def density_matrix_memory(model: StarModel, dephasing: str, snapshots: int) -> int:
-    """Bytes for one density-matrix run: the state (x3 for work space) and the snapshots."""
+def density_matrix_memory(
+    model: StarModel, dephasing: str, snapshots: int, instances: int = 1
+) -> int:
+    """Bytes for the density-matrix method: the state (x3 for work space) and every instance's
+    snapshots (all are kept for the jackknife)."""
     qubits = model.n_qubits + (dephasing == "collision")
-    return 3 * 16 * 4**qubits + snapshots * 16 * (4**model.n_batteries + 4)
+    return 3 * 16 * 4**qubits + instances * snapshots * 16 * (4**model.n_batteries + 4)
 
 
 def statevector_memory(model: StarModel, snapshots: int, instances: int) -> int:
@@ -47,7 +50,7 @@ def _choose_method(
 ) -> str:
     """The method to run, or one sentence saying why nothing fits (estimates first)."""
     budget = memory_budget()
-    dense = density_matrix_memory(model, dephasing, snapshots)
+    dense = density_matrix_memory(model, dephasing, snapshots, instances)
     vectors = statevector_memory(model, snapshots, instances)
     n = model.n_batteries
     if method == "statevector" and dephasing not in _TRAJECTORY_KINDS:
