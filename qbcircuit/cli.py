@@ -140,6 +140,7 @@ def _run(args: argparse.Namespace) -> None:
         f"W/E={trajectory.ratio[-1]:.6g}"
     )
 
+    plots.plot_trajectories([trajectory], out / "trajectory.png")  # overlaid below if N is in [aer]
     _compare_aer(config, trajectory, out, args.no_progress)
 
     study, reused = _cached(
