@@ -81,6 +81,7 @@ def emulate(
     ordering: str = "palindromic",
     dephasing: str = "channel",
     method: str = "density_matrix",
+    shots: int | None = None,
     instances: int | None = None,
     seed: int | None = None,
 ) -> Trajectory:
@@ -95,6 +96,9 @@ def emulate(
             "statevector" (stochastic trajectories: "pauli"/"gaussian" instances as pure states;
             the averaged battery state has rank <= 2K, so W comes from a 2K x 2K Gram matrix),
             or "auto" (density matrix when it fits in memory, else statevector).
+        shots: statevector method only: Z-basis samples per instance and time point (seeded),
+            from which E and the charger excitation are estimated with their shot noise, as on
+            hardware; W still comes from the states (tomography is a separate step).
         instances: circuit instances to average; default 1 for a deterministic circuit and
             DEFAULT_INSTANCES for a random one.
         seed: seeds the random circuits (reproducible).
@@ -117,6 +121,14 @@ def emulate(
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise QbcircuitError(f"Argument `instances` must be an integer >= 1, got {instances!r}.")
     chosen = _choose_method(model, method, dephasing, len(steps), count)
+    if shots is not None:
+        if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
+            raise QbcircuitError(f"Argument `shots` must be an integer >= 1, got {shots!r}.")
+        if chosen == "density_matrix":
+            raise QbcircuitError(
+                "Argument `shots` does not apply to the density-matrix method, whose states are "
+                "exact averages; use method='statevector' (or no shots)."
+            )
     seeds = np.random.SeedSequence(seed).generate_state(count)
     circuits = [
         build_snapshot_circuit(
@@ -140,6 +152,10 @@ def emulate(
     else:
         vectors = np.array([[run[f"v{k}"] for k in steps] for run in saved])  # (K, T, 2D)
         series = _statevector_series(vectors, model.n_batteries, model.omega0)
+        if shots is not None:
+            sampled = _sampled_energy(vectors, model.n_batteries, model.omega0, shots, seed)
+            energy_s, energy_error_s, charger_s = sampled
+            series = (energy_s, series[1], series[2], charger_s, energy_error_s, series[5])
         states = None
     energy, ergotropy, local, charger_mean, energy_error, ergotropy_error = series
     return Trajectory(
@@ -150,7 +166,7 @@ def emulate(
         ergotropy=ergotropy,
         local_ergotropy=local,
         charger_excitation=charger_mean,
-        energy_error=energy_error if count > 1 else None,
+        energy_error=energy_error if count > 1 or shots is not None else None,
         ergotropy_error=ergotropy_error if count > 1 else None,
         states=states,
         state_basis="qubits" if states is not None else None,
@@ -161,6 +177,7 @@ def emulate(
             "dephasing": dephasing,
             "method": chosen,
             "instances": count,
+            "shots": shots,
             "seed": seed,
         },
     )
@@ -248,6 +265,32 @@ def _statevector_series(vectors: NDArray[np.complex128], n: int, omega0: float) 
         _standard_error(per_instance),
         ergotropy_error,
     )
+
+
+def _sampled_energy(
+    vectors: NDArray[np.complex128], n: int, omega0: float, shots: int, seed: int | None
+) -> Series:
+    """E and charger excitation from ``shots`` Z-basis samples of each instance state, and the
+    standard error of E (over instances, or over shots for a single instance)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    count, size = vectors.shape[:2]
+    excitations = thermo.battery_energies(n + 1, 1.0)  # popcount of the joint index
+    charger_bit = np.arange(2 ** (n + 1)) & 1
+    energy = np.empty((count, size))
+    charger = np.empty((count, size))
+    spread = np.empty((count, size))
+    for k in range(count):
+        for i in range(size):
+            probabilities = np.abs(vectors[k, i]) ** 2
+            outcomes = rng.choice(
+                probabilities.size, size=shots, p=probabilities / probabilities.sum()
+            )
+            battery = excitations[outcomes] - charger_bit[outcomes]
+            energy[k, i] = omega0 * battery.mean()
+            charger[k, i] = charger_bit[outcomes].mean()
+            spread[k, i] = omega0 * battery.std(ddof=1) / np.sqrt(shots) if shots > 1 else 0.0
+    error = _standard_error(energy) if count > 1 else spread[0]
+    return energy.mean(axis=0), error, charger.mean(axis=0)
 
 
 def _qubit_state(m: NDArray[np.complex128], j: int, n: int) -> NDArray[np.complex128]:

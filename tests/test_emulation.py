@@ -139,3 +139,30 @@ def test_auto_uses_statevector_beyond_density_matrix_reach():
         emulate(StarModel(n_batteries=2, **SETS[0]), TIMES, dt=0.5, method="statevector")
     with pytest.raises(QbcircuitError, match=r"auto emulation of N = 14 needs about"):
         emulate(model, [0.0, 0.5], dt=0.25, dephasing="channel", method="auto")
+
+
+def test_shots_sample_the_energy_with_shot_noise():
+    model = StarModel(n_batteries=3, **SETS[0])
+    exact_states = emulate(
+        model, TIMES, dt=0.1, dephasing="pauli", instances=8, seed=6, method="statevector"
+    )
+    sampled = emulate(
+        model,
+        TIMES,
+        dt=0.1,
+        dephasing="pauli",
+        instances=8,
+        seed=6,
+        method="statevector",
+        shots=400,
+    )
+    assert sampled.options["shots"] == 400
+    assert np.array_equal(sampled.ergotropy, exact_states.ergotropy)  # W from the states
+    difference = np.abs(sampled.energy - exact_states.energy)[1:]
+    assert np.all(difference > 0)  # shot noise is there
+    assert np.all(difference < 5 * sampled.energy_error[1:])  # and within its error bar
+    assert np.all(np.abs(sampled.charger_excitation - exact_states.charger_excitation) < 0.1)
+    with pytest.raises(QbcircuitError, match="density-matrix method"):
+        emulate(model, TIMES, dt=0.1, shots=100)
+    with pytest.raises(QbcircuitError, match="shots"):
+        emulate(model, TIMES, dt=0.1, dephasing="pauli", method="statevector", shots=0)
