@@ -28,7 +28,7 @@ from scipy.optimize import brentq
 from tqdm import tqdm
 
 from qbcircuit import dicke, thermo
-from qbcircuit._checks import QbcircuitError, check_finite, check_times
+from qbcircuit._checks import QbcircuitError, check_finite, check_positive, check_times
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
     liouvillian,
@@ -276,8 +276,11 @@ def _energy(model: StarModel, times: NDArray[np.float64]) -> NDArray[np.float64]
             float(np.real(np.sum(x0 * a) + np.sum(x1 * b)))
             for x0, x1 in blocks.battery_blocks(times)
         ]
-    else:
-        energies = [row[0] / model.omega0 for row in _generic_rows(model, times, "dicke", False)]
+    else:  # populations only: no spectrum, no local ergotropy
+        energies = [
+            float(np.real(np.diagonal(split_charger(joint)[0])) @ n)
+            for joint in propagate(model, "dicke", times)
+        ]
     return model.omega0 * np.array(energies, dtype=float)
 
 
@@ -291,9 +294,7 @@ def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: flo
     level = check_finite("level", level)
     if not 0 < level < 1:
         raise QbcircuitError(f"Argument `level` must be in (0, 1), got {level!r}.")
-    t_max = check_finite("t_max", t_max)
-    if t_max <= 0:
-        raise QbcircuitError(f"Argument `t_max` must be > 0, got {t_max!r}.")
+    t_max = check_positive("t_max", t_max)
     target = level * long_time(model).energy
     n = model.n_batteries
     frequency = (
