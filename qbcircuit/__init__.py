@@ -11,14 +11,18 @@ from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel
 from qbcircuit.results import LongTime, RatioStudy, Trajectory
+from qbcircuit.tomography import Estimate, emulate_tomography, estimate_ergotropy
 
 __all__ = [
+    "Estimate",
     "LongTime",
     "QbcircuitError",
     "RatioStudy",
     "StarModel",
     "Trajectory",
     "__version__",
+    "emulate_tomography",
+    "estimate_ergotropy",
     "exact",
     "thermo",
 ]

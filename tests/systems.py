@@ -47,3 +47,18 @@ def permute_qubits(rho: NDArray, order: list[int]) -> NDArray:
     for q, target in enumerate(order):
         axes[n - 1 - target] = n - 1 - q
     return tensor.transpose(axes + [a + n for a in axes]).reshape(rho.shape)
+
+
+def permutation_average(rho: NDArray) -> NDArray:
+    """(1/n!) sum over qubit permutations of the permuted state: its permutation-invariant part."""
+    import itertools
+    import math
+
+    n = rho.shape[0].bit_length() - 1
+    orders = list(itertools.permutations(range(n)))
+    return sum(permute_qubits(rho, list(order)) for order in orders) / math.factorial(n)
+
+
+def sample_counts(probabilities: NDArray, shots: int, rng: np.random.Generator) -> NDArray:
+    """Multinomial counts, one row per setting: what an ideal sampler returns."""
+    return np.array([rng.multinomial(shots, row / row.sum()) for row in probabilities])
