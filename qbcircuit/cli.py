@@ -24,6 +24,7 @@ from qbcircuit.config import RunConfig, default_config_path
 from qbcircuit.model import StarModel
 from qbcircuit.results import RatioStudy, Trajectory, write_atomic
 from qbcircuit.studies import long_time_versus_n
+from qbcircuit.tomography import emulate_tomography
 
 __all__ = ["main"]
 
@@ -42,8 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run the main job for a config (default: the shipped circuits/default.toml)",
         description="Exact time traces E(t), W(t), W/E(t) of the config's model, the Trotter "
-        "circuits emulated on Aer overlaid on them, and the long-time W/E versus N (resonant "
-        "and battery-detuned), written as JSON, CSV and PNG. "
+        "circuits emulated on Aer and their tomography (shots, error bars) overlaid on them, "
+        "and the long-time W/E versus N (resonant and battery-detuned), written as JSON, CSV "
+        "and PNG. "
         "Finished outputs whose inputs are unchanged are reused on a rerun.",
     )
     run.add_argument("config", nargs="?", type=Path, help="TOML file with a [model] table")
@@ -71,8 +73,11 @@ def _cached(
     return result, False
 
 
-def _compare_aer(config: RunConfig, exact_trajectory: Trajectory, out: Path, quiet: bool) -> None:
-    """Trotter circuits on Aer against exact for each N of [aer]: overlay plot and a table."""
+def _compare_aer(
+    config: RunConfig, exact_trajectory: Trajectory, out: Path, quiet: bool
+) -> Trajectory | None:
+    """Trotter circuits on Aer against exact for each N of [aer] (a table); returns the
+    emulation of the model's own N when it is among them."""
     aer = config.aer
     times = config.times.times()
     rows = ["n_batteries,max_abs_dE,max_abs_dW,max_abs_dW_over_N,dt,order,ordering,dephasing"]
@@ -81,6 +86,7 @@ def _compare_aer(config: RunConfig, exact_trajectory: Trajectory, out: Path, qui
         f"{aer.dephasing} dephasing) vs exact:"
     )
     print(f"  {'N':>6} {'max|dE|':>10} {'max|dW|':>10} {'':>8}")
+    own = None
     for n in tqdm(config.aer_n_values, desc="aer vs exact", unit="N", disable=quiet, leave=False):
         model = config.model.replace(n_batteries=n)
 
@@ -103,7 +109,7 @@ def _compare_aer(config: RunConfig, exact_trajectory: Trajectory, out: Path, qui
             exact_trajectory if n == config.model.n_batteries else exact.evolve(model, times)
         )
         if n == config.model.n_batteries:
-            plots.plot_trajectories([reference, emulated], out / "trajectory.png")
+            own = emulated
         d_e = float(np.max(np.abs(emulated.energy - reference.energy)))
         d_w = float(np.max(np.abs(emulated.ergotropy - reference.ergotropy)))
         rows.append(
@@ -111,6 +117,78 @@ def _compare_aer(config: RunConfig, exact_trajectory: Trajectory, out: Path, qui
         )
         print(f"  {n:>6} {d_e:>10.2e} {d_w:>10.2e} {'reused' if reused else 'computed':>8}")
     write_atomic(out / "aer_vs_exact.csv", "\n".join(rows) + "\n")
+    return own
+
+
+def _tomography(
+    config: RunConfig, exact_trajectory: Trajectory, out: Path, quiet: bool
+) -> Trajectory | None:
+    """Tomography of the model's circuits at [tomography] points: E, W with error bars and
+    intervals against exact, as a table (tomography_vs_exact.csv)."""
+    tomo, aer, model = config.tomography, config.aer, config.model
+    if tomo.points == 0:
+        return None
+    times = tomo.times(exact_trajectory.times)
+    print(
+        f"  tomography ({tomo.method}, {tomo.fitter}, {tomo.shots} shots per setting, "
+        f"{tomo.confidence:.0%} intervals) of the Aer circuits vs exact, N={model.n_batteries}:"
+    )
+    measured, reused = _cached(
+        out,
+        "tomography",
+        config.digest("tomography"),
+        lambda: emulate_tomography(
+            model,
+            times,
+            dt=aer.dt,
+            method=tomo.method,
+            shots=tomo.shots,
+            fitter=tomo.fitter,
+            order=aer.order,
+            ordering=aer.ordering,
+            dephasing=aer.dephasing,
+            instances=aer.instances,
+            confidence=tomo.confidence,
+            replicates=tomo.replicates,
+            seed=aer.seed,
+            progress=not quiet,
+        ),
+        Trajectory.load,
+    )
+    index = np.searchsorted(exact_trajectory.times, times)
+    reference_e = exact_trajectory.energy[index]
+    reference_w = exact_trajectory.ergotropy[index]
+    intervals = measured.options["ergotropy_interval"]
+    assert measured.energy_error is not None and measured.ergotropy_error is not None
+    rows = ["time,E_exact,E,E_error,W_exact,W,W_error,W_low,W_high,W_bias"]
+    print(f"  {'t':>6} {'E exact':>8} {'E':>15} {'W exact':>8} {'W':>15} {'interval':>17}")
+    for i, t in enumerate(times):
+        low, high = intervals[i]
+        values = (
+            t,
+            reference_e[i],
+            measured.energy[i],
+            measured.energy_error[i],
+            reference_w[i],
+            measured.ergotropy[i],
+            measured.ergotropy_error[i],
+            low,
+            high,
+            measured.options["ergotropy_bias"][i],
+        )
+        rows.append(",".join(repr(float(v)) for v in values))
+        print(
+            f"  {t:>6.3g} {reference_e[i]:>8.4f} {measured.energy[i]:>7.4f}+-"
+            f"{measured.energy_error[i]:.4f} {reference_w[i]:>8.4f} {measured.ergotropy[i]:>7.4f}"
+            f"+-{measured.ergotropy_error[i]:.4f}  [{low:.4f}, {high:.4f}]"
+        )
+    covered = sum(low <= w <= high for (low, high), w in zip(intervals, reference_w, strict=True))
+    print(
+        f"  exact W inside the interval at {covered} of {len(times)} times "
+        f"({'reused' if reused else 'computed'})"
+    )
+    write_atomic(out / "tomography_vs_exact.csv", "\n".join(rows) + "\n")
+    return measured
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -140,8 +218,10 @@ def _run(args: argparse.Namespace) -> None:
         f"W/E={trajectory.ratio[-1]:.6g}"
     )
 
-    plots.plot_trajectories([trajectory], out / "trajectory.png")  # overlaid below if N is in [aer]
-    _compare_aer(config, trajectory, out, args.no_progress)
+    emulated = _compare_aer(config, trajectory, out, args.no_progress)
+    measured = _tomography(config, trajectory, out, args.no_progress)
+    overlay = [t for t in (trajectory, emulated, measured) if t is not None]
+    plots.plot_trajectories(overlay, out / "trajectory.png")
 
     study, reused = _cached(
         out,

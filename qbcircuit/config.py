@@ -5,6 +5,8 @@
     [study]   n_values (increasing integers >= 1), battery_detuning (!= 0, for the detuned series)
     [aer]     dt, order, ordering, dephasing, instances, seed, n_values: the Trotter emulation
               compared with exact (n_values defaults to the model's N)
+    [tomography] method, shots, fitter, points, replicates, confidence: tomography of the
+              same circuits (the model's N) at ``points`` times of the grid; points = 0: off
 
 Unknown tables or keys are refused with one sentence naming them.
 """
@@ -28,9 +30,17 @@ from qbcircuit._checks import QbcircuitError, check_finite, check_positive
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel, read_toml
 
-__all__ = ["AerConfig", "RunConfig", "StudyConfig", "TimeGrid", "default_config_path"]
+__all__ = [
+    "AerConfig",
+    "RunConfig",
+    "StudyConfig",
+    "TimeGrid",
+    "TomographyConfig",
+    "default_config_path",
+]
 
 _AER_KEYS = ("dt", "order", "ordering", "dephasing", "instances", "seed", "n_values")
+_TOMOGRAPHY_KEYS = ("method", "shots", "fitter", "points", "replicates", "confidence")
 _DEFAULT_N = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 100, 200, 500, 1000)
 
 
@@ -109,11 +119,49 @@ class AerConfig:
 
 
 @dataclass(frozen=True)
+class TomographyConfig:
+    method: str = "permutation"
+    shots: int = 2000
+    fitter: str = "mle"
+    points: int = 7
+    replicates: int = 100
+    confidence: float = 0.9
+
+    def __post_init__(self) -> None:
+        from qbcircuit.tomography import FITTERS, METHODS
+
+        if self.method not in METHODS:
+            raise QbcircuitError(
+                f"Argument `tomography.method` must be one of {METHODS}, got {self.method!r}."
+            )
+        if self.fitter not in FITTERS:
+            raise QbcircuitError(
+                f"Argument `tomography.fitter` must be one of {FITTERS}, got {self.fitter!r}."
+            )
+        for name, low in (("shots", 1), ("points", 0), ("replicates", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise QbcircuitError(
+                    f"Argument `tomography.{name}` must be an integer >= {low}, got {value!r}."
+                )
+        if not 0 < check_finite("tomography.confidence", self.confidence) < 1:
+            raise QbcircuitError(
+                f"Argument `tomography.confidence` must be in (0, 1), got {self.confidence!r}."
+            )
+
+    def times(self, grid: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``points`` times of ``grid``, evenly spread over it (both ends included)."""
+        count = min(self.points, grid.size)
+        return grid[np.unique(np.round(np.linspace(0, grid.size - 1, count)).astype(int))]
+
+
+@dataclass(frozen=True)
 class RunConfig:
     model: StarModel
     times: TimeGrid = TimeGrid()
     study: StudyConfig = StudyConfig()
     aer: AerConfig = AerConfig()
+    tomography: TomographyConfig = TomographyConfig()
     source: str = "<memory>"
 
     def __post_init__(self) -> None:
@@ -129,11 +177,11 @@ class RunConfig:
     def from_toml(cls, path: str | os.PathLike[str]) -> RunConfig:
         where = repr(os.fspath(path))
         document = read_toml(path)
-        unknown = sorted(set(document) - {"model", "times", "study", "aer"})
+        unknown = sorted(set(document) - {"model", "times", "study", "aer", "tomography"})
         if unknown:
             raise QbcircuitError(
-                f"Unknown table [{unknown[0]}] in {where}; expected [model], [times], [study] "
-                "and [aer]."
+                f"Unknown table [{unknown[0]}] in {where}; expected [model], [times], [study], "
+                "[aer] and [tomography]."
             )
         if "model" not in document:
             raise QbcircuitError(f"Config file {where} has no [model] table.")
@@ -156,6 +204,9 @@ class RunConfig:
                     **_table(document, "study", ("n_values", "battery_detuning"), where)
                 ),
                 aer=AerConfig(**_table(document, "aer", _AER_KEYS, where)),
+                tomography=TomographyConfig(
+                    **_table(document, "tomography", _TOMOGRAPHY_KEYS, where)
+                ),
                 source=os.fspath(path),
             )
         except TypeError as error:  # pragma: no cover - guarded by the key checks above
@@ -163,7 +214,7 @@ class RunConfig:
 
     def digest(self, part: str, n_batteries: int | None = None) -> str:
         """Hash of what determines one output and the version: ``part`` is "trajectory",
-        "study" or "aer" (the latter for ``n_batteries``)."""
+        "study", "aer" (for ``n_batteries``) or "tomography"."""
         model = asdict(self.model)
         if n_batteries is not None:
             model["n_batteries"] = n_batteries
@@ -172,8 +223,10 @@ class RunConfig:
             content["study"] = asdict(self.study)
         else:
             content["times"] = asdict(self.times)
-        if part == "aer":
+        if part in ("aer", "tomography"):
             content["aer"] = {**asdict(self.aer), "n_values": None}
+        if part == "tomography":
+            content["tomography"] = asdict(self.tomography)
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 

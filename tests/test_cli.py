@@ -76,10 +76,17 @@ def test_run_writes_outputs_and_resumes(tmp_path):
     assert [int(r["n_batteries"]) for r in aer] == [2]  # [aer] n_values defaults to the model's
     assert 0 < float(aer[0]["max_abs_dE"]) < 1e-3 and float(aer[0]["max_abs_dW"]) < 1e-3
     assert json.loads((out / "aer_N2.json").read_text())["label"] == "aer"
+    tomography = list(csv.DictReader((out / "tomography_vs_exact.csv").open()))
+    assert len(tomography) == 7  # [tomography] points of the 11-point grid, ends included
+    assert float(tomography[0]["time"]) == 0 and float(tomography[-1]["time"]) == 5
+    for row in tomography[1:]:
+        assert abs(float(row["W"]) - float(row["W_exact"])) < 4 * float(row["W_error"])
+        assert abs(float(row["E"]) - float(row["E_exact"])) < 4 * float(row["E_error"])
+    assert json.loads((out / "tomography.json").read_text())["label"] == "tomography"
 
     second = qbcircuit("run", config, "--out", out, "--no-progress")
     assert second.returncode == 0
-    assert second.stdout.count("reused") == 3 and "computed" not in second.stdout
+    assert second.stdout.count("reused") == 4 and "computed" not in second.stdout
 
     config.write_text(SMALL.replace("stop = 5.0", "stop = 6.0"))
     third = qbcircuit("run", config, "--out", out, "--no-progress")
@@ -116,6 +123,9 @@ def test_default_config_runs(tmp_path):
         (SMALL + "\n[aer]\ndt = 0.3\n", "dt grid"),
         (SMALL + "\n[aer]\ndephasing = 'thermal'\n", "dephasing"),
         (SMALL + "\n[aer]\nspeed = 1\n", "Unknown key 'speed' in [aer]"),
+        (SMALL + "\n[tomography]\nmethod = 'shadow'\n", "tomography.method"),
+        (SMALL + "\n[tomography]\nshots = 0\n", "tomography.shots"),
+        (SMALL + "\n[tomography]\nconfidence = 1.5\n", "tomography.confidence"),
     ],
 )
 def test_bad_config_is_one_line(tmp_path, text, fragment):
