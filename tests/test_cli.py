@@ -95,13 +95,14 @@ def test_run_writes_outputs_and_resumes(tmp_path):
 
 def test_aer_for_other_n_values(tmp_path):
     config = tmp_path / "other.toml"
-    config.write_text(SMALL + "\n[aer]\ndt = 0.1\nn_values = [1, 3]\n")
+    config.write_text(SMALL + "\n[aer]\ndt = 0.1\nn_values = [1, 3]\n[tomography]\npoints = 0\n")
     result = qbcircuit("run", config, "--out", tmp_path / "out", "--no-progress")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader((tmp_path / "out" / "aer_vs_exact.csv").open()))
     assert [int(r["n_batteries"]) for r in rows] == [1, 3]
     assert all(float(r["max_abs_dE"]) < 5e-3 for r in rows)
     assert (tmp_path / "out" / "trajectory.png").stat().st_size > 0  # N = 2 not in [aer]
+    assert not (tmp_path / "out" / "tomography.json").exists()  # points = 0: no tomography
 
 
 def test_default_config_runs(tmp_path):
