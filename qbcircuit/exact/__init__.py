@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import numpy as np
@@ -98,8 +98,17 @@ def _generic_rows(
     model: StarModel, times: NDArray[np.float64], basis: str, keep: bool
 ) -> Iterator[Row]:
     """Generic route: Lindblad equation -> battery state -> thermo (full space or sector)."""
+    states = propagate(model, basis, times)  # type: ignore[arg-type]
+    return state_rows(model, states, basis, keep)
+
+
+def state_rows(
+    model: StarModel, states: Iterable[NDArray[np.complex128]], basis: str, keep: bool
+) -> Iterator[Row]:
+    """(E, W, local W, charger excitation, battery state or None) of each joint state
+    (charger (x) battery, charger the fastest index; 2^(N+1) "full" or 2(N+1) "dicke")."""
     n, omega0 = model.n_batteries, model.omega0
-    for joint in propagate(model, basis, times):  # type: ignore[arg-type]
+    for joint in states:
         rho, excitation = split_charger(joint)
         if basis == "full":
             energy = thermo.energy(rho, omega0)

@@ -1,0 +1,294 @@
+"""Pulse-level reference: the time-dependent lab-frame model solved with qiskit-dynamics.
+
+The adapter for the ``pulse`` extra (qiskit 1.3 + qiskit-dynamics 0.6): qiskit-dynamics is
+imported here only, lazily, and a missing extra is one sentence. Lab frame (PHYSICS.md), in the
+Pauli convention of the package (sz = -Z, |0> = ground), with battery frequency ``omega0``,
+drive frequency wd (``carrier``, default omega0 - dB) and charger frequency wC = wd + dC:
+
+    H(t) = (wC/2) sz_C + omega0 Jz + coupling + drive(t),   L = sqrt(gamma/2) sz_C
+    coupling  "flipflop": g sum_j (s+_C s-_j + h.c.)     "xx": g sum_j X_C X_j (non-RWA)
+    drive     "circular": F (e^{-i wd t} s+_C + h.c.) = F (cos(wd t) X_C - sin(wd t) Y_C)
+              "linear":   2 F cos(wd t) X_C (counter-rotating terms included)
+
+Drives are qiskit-dynamics Signals, whose ``carrier_freq`` is in cycles per unit time: wd / 2 pi.
+With the circular drive and flip-flop coupling, H(t) is exactly the rotating-frame model of
+:mod:`qbcircuit.model` seen from the lab; the linear drive and the xx coupling add the terms the
+RWA drops. E, W and the local ergotropy are those of H_B = omega0_model sum_j (1 - Z_j)/2, which
+commutes with the frame change, so lab- and rotating-frame Trajectories compare directly.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from qiskit.quantum_info import SparsePauliOp
+
+from qbcircuit import dicke
+from qbcircuit._checks import QbcircuitError, check_finite, check_positive, check_times
+from qbcircuit.exact import state_rows
+from qbcircuit.model import StarModel
+from qbcircuit.results import Trajectory
+
+__all__ = [
+    "ARRAY_LIBRARIES",
+    "COUPLING_FORMS",
+    "DRIVE_SHAPES",
+    "FRAMES",
+    "STEP_WARNING",
+    "evolve",
+    "lab_operators",
+]
+
+FRAMES = ("lab", "rotating")
+DRIVE_SHAPES = ("linear", "circular")
+COUPLING_FORMS = ("flipflop", "xx")
+ARRAY_LIBRARIES = ("numpy", "jax")
+STEP_WARNING = 2_000_000
+"""Warn when the estimated number of solver steps exceeds this."""
+INSTALL = (
+    "The pulse reference needs the 'pulse' extra (qiskit==1.3.0 + qiskit-dynamics==0.6.0), "
+    "which cannot share an environment with qiskit 2.x: python3 -m venv .venv && "
+    '.venv/bin/pip install -e ".[pulse]".'
+)
+
+_X = np.array([[0, 1], [1, 0]], dtype=complex)
+_Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
+_SZ = np.diag([-1.0, 1.0]).astype(complex)
+_SPLUS = np.array([[0, 0], [1, 0]], dtype=complex)
+
+
+def _dynamics() -> Any:
+    try:
+        import qiskit_dynamics
+    except ImportError:  # absent, or qiskit 2.x (no qiskit.pulse)
+        raise QbcircuitError(INSTALL) from None
+    return qiskit_dynamics
+
+
+def lab_operators(
+    model: StarModel,
+    *,
+    basis: str = "full",
+    omega0: float | None = None,
+    carrier: float | None = None,
+    coupling_form: str = "flipflop",
+    drive_shape: str = "linear",
+) -> dict[str, Any]:
+    """Dense operators of the lab-frame model: ``static`` (H without drive), ``drives`` (X_C,
+    and Y_C for the circular drive), ``jump``, ``frame`` (wd (sz_C/2 + Jz)) and the
+    frequencies ``omega0``, ``carrier`` (wd), ``charger`` (wC). Basis "full" or "dicke"."""
+    if coupling_form not in COUPLING_FORMS:
+        raise QbcircuitError(
+            f"Argument `coupling_form` must be one of {COUPLING_FORMS}, got {coupling_form!r}."
+        )
+    if drive_shape not in DRIVE_SHAPES:
+        raise QbcircuitError(
+            f"Argument `drive_shape` must be one of {DRIVE_SHAPES}, got {drive_shape!r}."
+        )
+    w_b = model.omega0 if omega0 is None else check_positive("omega0", omega0)
+    w_d = w_b - model.battery_detuning if carrier is None else check_finite("carrier", carrier)
+    w_c = w_b - model.battery_detuning + model.charger_detuning
+    n, g = model.n_batteries, model.coupling
+    if basis == "full":
+
+        def op(terms: list[tuple[str, list[int], float]]) -> NDArray[np.complex128]:
+            pauli = SparsePauliOp.from_sparse_list(terms, num_qubits=n + 1)
+            return np.asarray(pauli.to_matrix(), dtype=complex)
+
+        z_all = [("Z", [j], 1.0) for j in range(1, n + 1)]
+        static = op([("Z", [0], -w_c / 2)] + [(p, q, -w_b / 2 * c) for p, q, c in z_all])
+        if coupling_form == "flipflop":
+            pairs = [(p, [0, j], g / 2) for j in range(1, n + 1) for p in ("XX", "YY")]
+        else:
+            pairs = [("XX", [0, j], g) for j in range(1, n + 1)]
+        static = static + op(pairs)
+        drives = [op([("X", [0], 1.0)]), op([("Y", [0], 1.0)])]
+        frame = op([("Z", [0], -w_d / 2)] + [(p, q, -w_d / 2 * c) for p, q, c in z_all])
+    elif basis == "dicke":
+        eye_b, eye_c = np.eye(n + 1), np.eye(2)
+        jplus, jz = dicke.jplus(n).toarray(), dicke.jz(n).toarray()
+        static = np.asarray((w_c / 2) * np.kron(eye_b, _SZ) + w_b * np.kron(jz, eye_c), complex)
+        if coupling_form == "flipflop":
+            static = static + g * (np.kron(jplus.T, _SPLUS) + np.kron(jplus, _SPLUS.T))
+        else:
+            static = static + g * np.kron(jplus + jplus.T, _X)
+        drives = [np.kron(eye_b, _X), np.kron(eye_b, _Y)]
+        frame = np.asarray(w_d * (np.kron(eye_b, _SZ) / 2 + np.kron(jz, eye_c)), complex)
+    else:
+        raise QbcircuitError(f"Argument `basis` must be 'full' or 'dicke', got {basis!r}.")
+    return {
+        "static": static,
+        "drives": drives if drive_shape == "circular" else drives[:1],
+        "jump": sp.csr_matrix(
+            model.jump_operator("full" if basis == "full" else "dicke")
+        ).toarray(),
+        "frame": frame,
+        "omega0": w_b,
+        "carrier": w_d,
+        "charger": w_c,
+    }
+
+
+def _signals(model: StarModel, drive_shape: str, carrier: float) -> list[Any]:
+    from qiskit_dynamics import Signal
+
+    frequency = carrier / (2 * math.pi)  # Signal carrier_freq: cycles per unit time
+    if drive_shape == "linear":
+        return [Signal(2 * model.drive, carrier_freq=frequency)]
+    return [
+        Signal(model.drive, carrier_freq=frequency),
+        Signal(model.drive, carrier_freq=frequency, phase=math.pi / 2),  # -F sin(wd t) Y
+    ]
+
+
+def estimated_steps(operators: dict[str, Any], t_max: float, frame: str) -> int:
+    """Rough step count of an adaptive explicit solver: about 20 steps per period of the
+    fastest frequency left in the frame (lab: the bare frequencies; rotating: the detunings,
+    couplings, and 2 wd for counter-rotating terms)."""
+    fastest = float(np.max(np.abs(np.linalg.eigvalsh(operators["static"]))))
+    if frame == "rotating":
+        fastest = float(
+            np.max(np.abs(np.linalg.eigvalsh(operators["static"] - operators["frame"])))
+        )
+    fastest = max(fastest, 2 * abs(operators["carrier"]) if frame == "lab" else fastest)
+    return math.ceil(20 * t_max * fastest / (2 * math.pi)) + 1
+
+
+def evolve(
+    model: StarModel,
+    times: ArrayLike,
+    *,
+    frame: str = "lab",
+    drive_shape: str = "linear",
+    coupling_form: str = "flipflop",
+    omega0: float | None = None,
+    carrier: float | None = None,
+    rwa_cutoff_freq: float | None = None,
+    basis: str = "auto",
+    rtol: float = 1e-8,
+    atol: float = 1e-8,
+    array_library: str = "numpy",
+) -> Trajectory:
+    """Lab-frame dynamics from all-ground with qiskit-dynamics' Solver (Lindblad, static
+    dissipator sqrt(gamma/2) sz_C).
+
+    Args:
+        model: the star battery (its F, g, gamma, dC, dB; ``model.omega0`` sets H_B).
+        times: increasing times >= 0.
+        frame: "lab", or "rotating" (qiskit-dynamics solves in the frame of wd (sz_C/2 + Jz),
+            the same physics, slow dynamics only).
+        drive_shape: "linear" (2F cos(wd t) X_C) or "circular" (the RWA drive exactly).
+        coupling_form: "flipflop" or "xx" (g X_C X_j, with counter-rotating terms).
+        omega0: lab battery frequency (default ``model.omega0``); large omega0/F, omega0/g make
+            the RWA accurate.
+        carrier: drive frequency wd (default omega0 - dB); the rotating frame needs the default.
+        rwa_cutoff_freq: with frame "rotating", drop terms faster than this (angular
+            frequency / 2 pi, qiskit-dynamics' convention): the RWA done by the solver.
+        basis: "full" (2^(N+1)), "dicke" (2(N+1); the lab model is permutation symmetric) or
+            "auto" (full for N <= 4).
+        rtol, atol: solver tolerances (> 0).
+        array_library: "numpy" (scipy DOP853) or "jax" (jit-compiled Dopri5; needs jax).
+
+    Returns:
+        Trajectory labelled "pulse" (lab-frame E, W, local W, charger excitation).
+    """
+    t = check_times(times)
+    if frame not in FRAMES:
+        raise QbcircuitError(f"Argument `frame` must be one of {FRAMES}, got {frame!r}.")
+    if array_library not in ARRAY_LIBRARIES:
+        raise QbcircuitError(
+            f"Argument `array_library` must be one of {ARRAY_LIBRARIES}, got {array_library!r}."
+        )
+    rtol, atol = check_positive("rtol", rtol), check_positive("atol", atol)
+    if basis == "auto":
+        basis = "full" if model.n_batteries <= 4 else "dicke"
+    operators = lab_operators(
+        model,
+        basis=basis,
+        omega0=omega0,
+        carrier=carrier,
+        coupling_form=coupling_form,
+        drive_shape=drive_shape,
+    )
+    natural = operators["omega0"] - model.battery_detuning
+    if frame == "rotating" and abs(operators["carrier"] - natural) > 1e-12 * max(1.0, natural):
+        raise QbcircuitError(
+            f"A rotating-frame solve is at the drive frequency omega0 - dB = {natural!r}; got "
+            f"carrier = {carrier!r} (use frame='lab' for an off-resonant carrier)."
+        )
+    if rwa_cutoff_freq is not None:
+        check_positive("rwa_cutoff_freq", rwa_cutoff_freq)
+        if frame != "rotating":
+            raise QbcircuitError("Argument `rwa_cutoff_freq` needs frame='rotating'.")
+    steps = estimated_steps(operators, float(t[-1]), frame)
+    if steps > STEP_WARNING:
+        warnings.warn(
+            f"The {frame}-frame solve to t = {t[-1]:g} with omega0 = {operators['omega0']:g} "
+            f"needs about {steps:.2e} solver steps; consider frame='rotating' or a shorter span.",
+            UserWarning,
+            stacklevel=2,
+        )
+    dynamics = _dynamics()
+    if array_library == "jax":
+        try:
+            import jax
+
+            jax.config.update("jax_enable_x64", True)
+        except ImportError:
+            raise QbcircuitError(
+                'array_library="jax" needs jax: pip install -e ".[pulse,jax]".'
+            ) from None
+    frequency = operators["carrier"] / (2 * math.pi)
+    solver = dynamics.Solver(
+        static_hamiltonian=operators["static"],
+        hamiltonian_operators=operators["drives"],
+        static_dissipators=[operators["jump"]] if model.dephasing > 0 else None,
+        rotating_frame=operators["frame"] if frame == "rotating" else None,
+        rwa_cutoff_freq=rwa_cutoff_freq,
+        rwa_carrier_freqs=[frequency] * len(operators["drives"]) if rwa_cutoff_freq else None,
+        array_library=array_library,
+    )
+    dim = operators["static"].shape[0]
+    rho0 = np.zeros((dim, dim), dtype=complex)
+    rho0[0, 0] = 1.0
+    t_span = [0.0, float(t[-1])] if t[-1] > 0 else [0.0, 1e-12]
+    method = "DOP853" if array_library == "numpy" else "jax_odeint"
+    result = solver.solve(
+        t_span=t_span,
+        y0=rho0,
+        signals=_signals(model, drive_shape, operators["carrier"]),
+        t_eval=t,
+        method=method,
+        rtol=rtol,
+        atol=atol,
+    )
+    states = np.asarray(result.y)
+    rows = list(state_rows(model, states, basis, keep=False))
+    energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
+    return Trajectory(
+        label="pulse",
+        model=model,
+        times=t,
+        energy=energy,
+        ergotropy=ergotropy,
+        local_ergotropy=local,
+        charger_excitation=charger,
+        options={
+            "frame": frame,
+            "drive_shape": drive_shape,
+            "coupling_form": coupling_form,
+            "omega0": operators["omega0"],
+            "carrier": operators["carrier"],
+            "rwa_cutoff_freq": rwa_cutoff_freq,
+            "basis": basis,
+            "rtol": rtol,
+            "atol": atol,
+            "array_library": array_library,
+            "solver": f"qiskit-dynamics {dynamics.__version__} {method}",
+        },
+    )
