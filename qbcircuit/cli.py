@@ -1,4 +1,5 @@
-"""Command line: ``qbcircuit run [CONFIG.toml] [--out DIR]``.
+"""Command line: ``qbcircuit run [CONFIG.toml] [--out DIR]`` (the main job) and
+``qbcircuit compare [CONFIG.toml] [--out DIR]`` (exact vs pulse vs aer).
 
 Commands are thin: parse -> call the library -> write JSON/CSV/PNG -> print a short table.
 Package errors become one line on stderr and exit status 2, never a traceback.
@@ -7,6 +8,7 @@ Package errors become one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -20,6 +22,7 @@ from tqdm import tqdm
 from qbcircuit import emulation, exact, plots
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
+from qbcircuit.compare import compare
 from qbcircuit.config import RunConfig, default_config_path
 from qbcircuit.model import StarModel
 from qbcircuit.results import RatioStudy, Trajectory, write_atomic
@@ -56,6 +59,21 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder (default: ./qbcircuit-out)",
     )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    compare = commands.add_parser(
+        "compare",
+        help="exact vs pulse (qiskit-dynamics, lab frame) vs aer (Trotter circuits) for a config",
+        description="Solve the config's model exactly, at pulse level in the lab frame ([pulse] "
+        "table; skipped with the install command when the pulse extra is missing) and as "
+        "Trotter circuits on Aer ([aer] table), on the [times] grid; write the maximum "
+        "deviations in E, W and W/E from exact (comparison.csv), an overlay plot "
+        "(comparison.png) and each leg as JSON + CSV.",
+    )
+    compare.add_argument("config", nargs="?", type=Path, help="TOML file with a [model] table")
+    compare.add_argument(
+        "--out", type=Path, default=Path("qbcircuit-compare"), help="output folder"
+    )
+    compare.add_argument("--no-pulse", action="store_true", help="leave out the pulse leg")
+    compare.add_argument("--no-aer", action="store_true", help="leave out the Aer leg")
     return parser
 
 
@@ -261,11 +279,52 @@ def _run(args: argparse.Namespace) -> None:
     print(f"  wrote {out}/: {', '.join(outputs)}")
 
 
+def _compare(args: argparse.Namespace) -> None:
+    path = args.config if args.config is not None else default_config_path()
+    config = RunConfig.from_toml(path)
+    legs = tuple(leg for leg, off in (("pulse", args.no_pulse), ("aer", args.no_aer)) if not off)
+    aer, pulse_config = config.aer, config.pulse
+    print(f"qbcircuit {__version__} compare: {path} (N={config.model.n_batteries})")
+    comparison = compare(
+        config.model,
+        config.times.times(),
+        dt=aer.dt,
+        legs=legs,
+        aer_options={
+            "order": aer.order,
+            "ordering": aer.ordering,
+            "dephasing": aer.dephasing,
+            "instances": aer.instances,
+            "seed": aer.seed,
+        },
+        pulse_options=dataclasses.asdict(pulse_config),
+    )
+    comparison.save(args.out)
+    print(f"  {'leg':>6} {'max|dE|':>10} {'max|dW|':>10} {'max|dW/E|':>10}  options")
+    for row in comparison.rows():
+        options = row["options"]
+        note = (
+            f"{options['frame']} frame, {options['drive_shape']} drive, "
+            f"{options['coupling_form']}, omega0={options['omega0']:g}"
+            if row["leg"] == "pulse"
+            else f"dt={options['dt']:g}, order {options['order']}, {options['dephasing']}"
+        )
+        print(
+            f"  {row['leg']:>6} {row['max_abs_dE']:>10.2e} {row['max_abs_dW']:>10.2e} "
+            f"{row['max_abs_dratio']:>10.2e}  {note}"
+        )
+    for label, reason in comparison.skipped.items():
+        print(f"  {label:>6} skipped: {reason}")
+    print(f"  wrote {args.out}/comparison.csv, comparison.png")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
             _run(args)
+        elif args.command == "compare":
+            _compare(args)
     except QbcircuitError as error:
         print(f"qbcircuit: error: {error}", file=sys.stderr)
         return 2

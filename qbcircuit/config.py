@@ -7,6 +7,8 @@
               compared with exact (n_values defaults to the model's N)
     [tomography] method, shots, fitter, points, replicates, confidence: tomography of the
               same circuits (the model's N) at ``points`` times of the grid; points = 0: off
+    [pulse]   frame, drive_shape, coupling_form, omega0, rtol, atol, basis: the lab-frame
+              leg of ``qbcircuit compare`` (omega0: lab frequency, in the units of F and g)
 
 Unknown tables or keys are refused with one sentence naming them.
 """
@@ -32,6 +34,7 @@ from qbcircuit.model import StarModel, read_toml
 
 __all__ = [
     "AerConfig",
+    "PulseConfig",
     "RunConfig",
     "StudyConfig",
     "TimeGrid",
@@ -40,6 +43,7 @@ __all__ = [
 ]
 
 _AER_KEYS = ("dt", "order", "ordering", "dephasing", "instances", "seed", "n_values")
+_PULSE_KEYS = ("frame", "drive_shape", "coupling_form", "omega0", "rtol", "atol", "basis")
 _TOMOGRAPHY_KEYS = ("method", "shots", "fitter", "points", "replicates", "confidence")
 _DEFAULT_N = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 100, 200, 500, 1000)
 
@@ -156,12 +160,41 @@ class TomographyConfig:
 
 
 @dataclass(frozen=True)
+class PulseConfig:
+    frame: str = "lab"
+    drive_shape: str = "linear"
+    coupling_form: str = "flipflop"
+    omega0: float = 20.0
+    rtol: float = 1e-8
+    atol: float = 1e-8
+    basis: str = "auto"
+
+    def __post_init__(self) -> None:
+        from qbcircuit.pulse import COUPLING_FORMS, DRIVE_SHAPES, FRAMES
+
+        for name, allowed in (
+            ("frame", FRAMES),
+            ("drive_shape", DRIVE_SHAPES),
+            ("coupling_form", COUPLING_FORMS),
+            ("basis", ("auto", "full", "dicke")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise QbcircuitError(
+                    f"Argument `pulse.{name}` must be one of {allowed}, got "
+                    f"{getattr(self, name)!r}."
+                )
+        for name in ("omega0", "rtol", "atol"):
+            object.__setattr__(self, name, check_positive(f"pulse.{name}", getattr(self, name)))
+
+
+@dataclass(frozen=True)
 class RunConfig:
     model: StarModel
     times: TimeGrid = TimeGrid()
     study: StudyConfig = StudyConfig()
     aer: AerConfig = AerConfig()
     tomography: TomographyConfig = TomographyConfig()
+    pulse: PulseConfig = PulseConfig()
     source: str = "<memory>"
 
     def __post_init__(self) -> None:
@@ -177,11 +210,12 @@ class RunConfig:
     def from_toml(cls, path: str | os.PathLike[str]) -> RunConfig:
         where = repr(os.fspath(path))
         document = read_toml(path)
-        unknown = sorted(set(document) - {"model", "times", "study", "aer", "tomography"})
+        tables = {"model", "times", "study", "aer", "tomography", "pulse"}
+        unknown = sorted(set(document) - tables)
         if unknown:
             raise QbcircuitError(
                 f"Unknown table [{unknown[0]}] in {where}; expected [model], [times], [study], "
-                "[aer] and [tomography]."
+                "[aer], [tomography] and [pulse]."
             )
         if "model" not in document:
             raise QbcircuitError(f"Config file {where} has no [model] table.")
@@ -207,6 +241,7 @@ class RunConfig:
                 tomography=TomographyConfig(
                     **_table(document, "tomography", _TOMOGRAPHY_KEYS, where)
                 ),
+                pulse=PulseConfig(**_table(document, "pulse", _PULSE_KEYS, where)),
                 source=os.fspath(path),
             )
         except TypeError as error:  # pragma: no cover - guarded by the key checks above

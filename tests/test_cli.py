@@ -41,7 +41,7 @@ def test_console_script_is_installed():
 
 
 def test_help_everywhere():
-    for args in (["--help"], ["run", "--help"]):
+    for args in (["--help"], ["run", "--help"], ["compare", "--help"]):
         result = qbcircuit(*args)
         assert result.returncode == 0 and "usage: qbcircuit" in result.stdout
 
@@ -127,6 +127,8 @@ def test_default_config_runs(tmp_path):
         (SMALL + "\n[tomography]\nmethod = 'shadow'\n", "tomography.method"),
         (SMALL + "\n[tomography]\nshots = 0\n", "tomography.shots"),
         (SMALL + "\n[tomography]\nconfidence = 1.5\n", "tomography.confidence"),
+        (SMALL + "\n[pulse]\ndrive_shape = 'square'\n", "pulse.drive_shape"),
+        (SMALL + "\n[pulse]\nomega0 = -1\n", "pulse.omega0"),
     ],
 )
 def test_bad_config_is_one_line(tmp_path, text, fragment):
@@ -142,3 +144,29 @@ def test_bad_config_is_one_line(tmp_path, text, fragment):
 def test_missing_config_file(tmp_path):
     result = qbcircuit("run", tmp_path / "nope.toml")
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_compare_three_ways(tmp_path):
+    """exact vs pulse vs aer through the entry point; the pulse leg is skipped, with the
+    install command, where the extra is missing."""
+    import importlib.util
+
+    config = tmp_path / "compare.toml"
+    config.write_text(
+        SMALL + "\n[aer]\ndt = 0.1\n[pulse]\ndrive_shape = 'circular'\nomega0 = 5.0\n"
+        "rtol = 1e-10\natol = 1e-10\n"
+    )
+    out = tmp_path / "out"
+    result = qbcircuit("compare", config, "--out", out)
+    assert result.returncode == 0, result.stderr
+    rows = {row["leg"]: row for row in csv.DictReader((out / "comparison.csv").open())}
+    assert float(rows["aer"]["max_abs_dE"]) < 5e-3  # Trotter error at dt = 0.1
+    assert (out / "comparison.png").stat().st_size > 0
+    if importlib.util.find_spec("qiskit_dynamics") is None:
+        assert "skipped" in rows["pulse"]["note"] and '.[pulse]"' in result.stdout
+    else:  # circular drive: the lab-frame solution is the rotating-frame model
+        assert float(rows["pulse"]["max_abs_dE"]) < 1e-6
+        assert float(rows["pulse"]["max_abs_dW"]) < 1e-6
+        assert json.loads((out / "compare_pulse.json").read_text())["label"] == "pulse"
+    bad = qbcircuit("compare", config, "--out", out, "--no-aer", "--no-pulse")
+    assert bad.returncode == 0 and "aer" not in bad.stdout.split("\n", 1)[1]
