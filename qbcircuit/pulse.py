@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,9 @@ __all__ = [
     "DRIVE_SHAPES",
     "FRAMES",
     "STEP_WARNING",
+    "estimated_steps",
     "evolve",
+    "evolve_batch",
     "lab_operators",
 ]
 
@@ -247,7 +250,8 @@ def evolve(
     solver = dynamics.Solver(
         static_hamiltonian=operators["static"],
         hamiltonian_operators=operators["drives"],
-        static_dissipators=[operators["jump"]] if model.dephasing > 0 else None,
+        static_dissipators=[operators["jump"]],  # also at gamma = 0: a Lindblad model evolves
+        # rho; without dissipators qiskit-dynamics would treat rho0 as a propagator
         rotating_frame=operators["frame"] if frame == "rotating" else None,
         rwa_cutoff_freq=rwa_cutoff_freq,
         rwa_carrier_freqs=[frequency] * len(operators["drives"]) if rwa_cutoff_freq else None,
@@ -292,3 +296,134 @@ def evolve(
             "solver": f"qiskit-dynamics {dynamics.__version__} {method}",
         },
     )
+
+
+def evolve_batch(
+    models: Sequence[StarModel],
+    times: ArrayLike,
+    *,
+    frame: str = "lab",
+    drive_shape: str = "linear",
+    coupling_form: str = "flipflop",
+    omega0: float | None = None,
+    basis: str = "auto",
+    rtol: float = 1e-8,
+    atol: float = 1e-8,
+    array_library: str = "jax",
+) -> list[Trajectory]:
+    """Several parameter sets (F, g, gamma may differ; N, detunings and omega0 may not) in one
+    solve: with jax, one jit-compiled, vmap-batched function of (F, g, gamma); with numpy, a
+    loop over :func:`evolve`. Same options and result as :func:`evolve`, per model."""
+    if not models:
+        raise QbcircuitError("Argument `models` must hold at least one model.")
+    first = models[0]
+    fixed = ("n_batteries", "charger_detuning", "battery_detuning", "omega0")
+    for model in models[1:]:
+        for name in fixed:
+            if getattr(model, name) != getattr(first, name):
+                raise QbcircuitError(
+                    f"Models in a batch may differ in drive, coupling and dephasing only; "
+                    f"`{name}` differs ({getattr(first, name)!r} vs {getattr(model, name)!r})."
+                )
+    options: dict[str, Any] = {
+        "frame": frame,
+        "drive_shape": drive_shape,
+        "coupling_form": coupling_form,
+        "omega0": omega0,
+        "basis": basis,
+        "rtol": rtol,
+        "atol": atol,
+    }
+    if array_library == "numpy":
+        return [evolve(model, times, array_library="numpy", **options) for model in models]
+    if array_library != "jax":
+        raise QbcircuitError(
+            f"Argument `array_library` must be one of {ARRAY_LIBRARIES}, got {array_library!r}."
+        )
+    t = check_times(times)
+    evolve(first, t[:2] if t.size > 1 else t, array_library="numpy", **options)  # checks
+    dynamics = _dynamics()
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        raise QbcircuitError(
+            'array_library="jax" needs jax: pip install -e ".[pulse,jax]".'
+        ) from None
+    jax.config.update("jax_enable_x64", True)
+    chosen = basis if basis != "auto" else ("full" if first.n_batteries <= 4 else "dicke")
+    unit = first.replace(drive=1.0, coupling=1.0, dephasing=2.0)  # per-unit operators
+    operators = lab_operators(
+        unit,
+        basis=chosen,
+        omega0=omega0,
+        coupling_form=coupling_form,
+        drive_shape=drive_shape,
+    )
+    bare = lab_operators(
+        unit.replace(coupling=0.0),
+        basis=chosen,
+        omega0=omega0,
+        coupling_form=coupling_form,
+        drive_shape=drive_shape,
+    )
+    coupling_operator = operators["static"] - bare["static"]  # H for g = 1
+    frequency = operators["carrier"] / (2 * math.pi)
+    solver = dynamics.Solver(
+        static_hamiltonian=bare["static"],
+        hamiltonian_operators=[*operators["drives"], coupling_operator],
+        dissipator_operators=[operators["jump"]],  # sqrt(1) sz_C: rate gamma as its signal
+        rotating_frame=operators["frame"] if frame == "rotating" else None,
+        array_library="jax",
+    )
+    dim = operators["static"].shape[0]
+    rho0 = np.zeros((dim, dim), dtype=complex)
+    rho0[0, 0] = 1.0
+    t_span = [0.0, float(t[-1])] if t[-1] > 0 else [0.0, 1e-12]
+
+    def states(drive: Any, coupling: Any, dephasing: Any) -> Any:
+        amplitude = 2 * drive if drive_shape == "linear" else drive
+        signals = [dynamics.Signal(amplitude, carrier_freq=frequency)]
+        if drive_shape == "circular":
+            signals.append(dynamics.Signal(drive, carrier_freq=frequency, phase=math.pi / 2))
+        signals.append(dynamics.Signal(coupling))
+        result = solver.solve(
+            t_span=t_span,
+            y0=rho0,
+            signals=(signals, [dynamics.Signal(dephasing / 2)]),
+            t_eval=t,
+            method="jax_odeint",
+            rtol=rtol,
+            atol=atol,
+        )
+        return result.y
+
+    parameters = [
+        jnp.array([getattr(m, name) for m in models]) for name in ("drive", "coupling", "dephasing")
+    ]
+    batch = np.asarray(jax.jit(jax.vmap(states))(*parameters))
+    out = []
+    for model, joint in zip(models, batch, strict=True):
+        rows = list(state_rows(model, joint, chosen, keep=False))
+        energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
+        out.append(
+            Trajectory(
+                label="pulse",
+                model=model,
+                times=t,
+                energy=energy,
+                ergotropy=ergotropy,
+                local_ergotropy=local,
+                charger_excitation=charger,
+                options={
+                    **options,
+                    "omega0": operators["omega0"],
+                    "carrier": operators["carrier"],
+                    "basis": chosen,
+                    "array_library": "jax",
+                    "batch": len(models),
+                    "solver": f"qiskit-dynamics {dynamics.__version__} jax_odeint, jit+vmap",
+                },
+            )
+        )
+    return out

@@ -45,6 +45,44 @@ def test_circular_flipflop_equals_exact(n, frame):
 
 
 @needs_dynamics
+def test_closed_system_is_still_a_density_matrix_solve():
+    """gamma = 0: the state must still evolve as rho (not as a propagator)."""
+    from qbcircuit import pulse
+
+    model = MODEL.replace(dephasing=0.0)
+    times = np.linspace(0, 3, 7)
+    solved = pulse.evolve(model, times, drive_shape="circular", omega0=4.0, rtol=1e-10, atol=1e-10)
+    assert np.max(np.abs(solved.energy - exact.evolve(model, times).energy)) < TOLERANCE
+
+
+jax_installed = importlib.util.find_spec("jax") is not None
+
+
+@needs_dynamics
+@pytest.mark.skipif(not jax_installed, reason="jax extra not installed")
+def test_jax_batch_equals_numpy_and_exact():
+    """One jit + vmap solve over several (F, g, gamma), gamma = 0 included."""
+    from qbcircuit import pulse
+
+    models = [
+        MODEL.replace(drive=f, coupling=g, dephasing=gamma)
+        for f, g, gamma in ((1.0, 0.5, 1.0), (0.5, 1.0, 2.0), (2.0, 0.3, 0.0))
+    ]
+    times = np.linspace(0, 3, 7)
+    options = {"drive_shape": "circular", "omega0": 5.0, "rtol": 1e-10, "atol": 1e-10}
+    batch = pulse.evolve_batch(models, times, array_library="jax", **options)
+    single = pulse.evolve(models[0], times, array_library="jax", **options)
+    assert np.max(np.abs(single.energy - batch[0].energy)) < 1e-8
+    for model, solved in zip(models, batch, strict=True):
+        reference = exact.evolve(model, times)
+        assert solved.options["batch"] == 3
+        assert np.max(np.abs(solved.energy - reference.energy)) < TOLERANCE
+        assert np.max(np.abs(solved.ergotropy - reference.ergotropy)) < TOLERANCE
+    with pytest.raises(QbcircuitError, match="differ in drive, coupling and dephasing only"):
+        pulse.evolve_batch([MODEL, MODEL.replace(n_batteries=3)], times)
+
+
+@needs_dynamics
 def test_lab_and_rotating_frames_agree_for_the_linear_drive():
     from qbcircuit import pulse
 
