@@ -271,18 +271,12 @@ def evolve(
         rtol=rtol,
         atol=atol,
     )
-    states = np.asarray(result.y)
-    rows = list(state_rows(model, states, basis, keep=False))
-    energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
-    return Trajectory(
-        label="pulse",
-        model=model,
-        times=t,
-        energy=energy,
-        ergotropy=ergotropy,
-        local_ergotropy=local,
-        charger_excitation=charger,
-        options={
+    return _trajectory(
+        model,
+        t,
+        np.asarray(result.y),
+        basis,
+        {
             "frame": frame,
             "drive_shape": drive_shape,
             "coupling_form": coupling_form,
@@ -295,6 +289,28 @@ def evolve(
             "array_library": array_library,
             "solver": f"qiskit-dynamics {dynamics.__version__} {method}",
         },
+    )
+
+
+def _trajectory(
+    model: StarModel,
+    times: NDArray[np.float64],
+    states: NDArray[np.complex128],
+    basis: str,
+    options: dict[str, Any],
+) -> Trajectory:
+    """The "pulse" Trajectory of the joint states (T, D, D) of one solve."""
+    rows = list(state_rows(model, states, basis, keep=False))
+    energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
+    return Trajectory(
+        label="pulse",
+        model=model,
+        times=times,
+        energy=energy,
+        ergotropy=ergotropy,
+        local_ergotropy=local,
+        charger_excitation=charger,
+        options=options,
     )
 
 
@@ -402,28 +418,16 @@ def evolve_batch(
         jnp.array([getattr(m, name) for m in models]) for name in ("drive", "coupling", "dephasing")
     ]
     batch = np.asarray(jax.jit(jax.vmap(states))(*parameters))
-    out = []
-    for model, joint in zip(models, batch, strict=True):
-        rows = list(state_rows(model, joint, chosen, keep=False))
-        energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
-        out.append(
-            Trajectory(
-                label="pulse",
-                model=model,
-                times=t,
-                energy=energy,
-                ergotropy=ergotropy,
-                local_ergotropy=local,
-                charger_excitation=charger,
-                options={
-                    **options,
-                    "omega0": operators["omega0"],
-                    "carrier": operators["carrier"],
-                    "basis": chosen,
-                    "array_library": "jax",
-                    "batch": len(models),
-                    "solver": f"qiskit-dynamics {dynamics.__version__} jax_odeint, jit+vmap",
-                },
-            )
-        )
-    return out
+    solved = {
+        **options,
+        "omega0": operators["omega0"],
+        "carrier": operators["carrier"],
+        "basis": chosen,
+        "array_library": "jax",
+        "batch": len(models),
+        "solver": f"qiskit-dynamics {dynamics.__version__} jax_odeint, jit+vmap",
+    }
+    return [
+        _trajectory(model, t, joint, chosen, dict(solved))
+        for model, joint in zip(models, batch, strict=True)
+    ]
