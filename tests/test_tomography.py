@@ -285,5 +285,8 @@ def test_bad_estimate_options():
             estimate_ergotropy(counts, "permutation", **kwargs)
     with pytest.raises(QbcircuitError, match="n_qubits"):
         estimate_ergotropy([{0: 5}] * 6, "permutation")
+    with pytest.raises(QbcircuitError, match="bootstrap needs integer counts"):
+        estimate_ergotropy(np.full((6, 4), 0.25), "permutation")
+    assert estimate_ergotropy(np.full((6, 4), 0.25), replicates=0).energy == pytest.approx(1.0)
     with pytest.raises(QbcircuitError, match="Counts are for 2 qubits, expected 3"):
         estimate_ergotropy(counts, "permutation", n_qubits=3)

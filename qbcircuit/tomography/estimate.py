@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit.primitives import PrimitiveResult
 
+from qbcircuit import thermo
 from qbcircuit._checks import QbcircuitError, check_positive
 from qbcircuit.tomography.counts import counts_array
 from qbcircuit.tomography.fitters import (
@@ -102,16 +103,6 @@ def _z_setting(method: str, n: int) -> int:
     return 3**n - 1 if method == "pauli" else 0  # "ZZ..Z" is last; direction (0, 0, n) first
 
 
-def _energy(data: NDArray[np.float64], method: str, n: int, omega0: float) -> NDArray[np.float64]:
-    """E from the Z setting's popcounts, for data of shape (..., S, K) (K = 2^n or n+1)."""
-    row = data[..., _z_setting(method, n), :]
-    if method == "pauli":
-        weights = np.array([bin(b).count("1") for b in range(2**n)], dtype=float)
-    else:
-        weights = np.arange(n + 1, dtype=float)
-    return np.asarray(omega0 * (row @ weights) / row.sum(axis=-1))
-
-
 def _interval(
     point: float, replicates: NDArray[np.float64], confidence: float, kind: str
 ) -> tuple[float, float]:
@@ -166,10 +157,14 @@ def estimate_ergotropy(
     reconstruction = Reconstruction(
         method, fitter, n, _fit(frame, data, fitter), frame.spins, frame.multiplicities
     )
-    z = data[_z_setting(method, n)]
-    excitations = np.arange(z.size) if method != "pauli" else _popcounts(n)
+    if replicates and not np.all(data == np.round(data)):
+        raise QbcircuitError(
+            "The bootstrap needs integer counts; pass replicates=0 for probabilities."
+        )
+    z = data[_z_setting(method, n)]  # popcount k = number of excitations
+    excitations = thermo.battery_energies(n) if method == "pauli" else np.arange(n + 1.0)
     z_shots = float(z.sum())
-    energy = float(_energy(data, method, n, omega0))
+    energy = omega0 * float(z @ excitations) / z_shots
     spread = math.sqrt(max(float(z @ (excitations - energy / omega0) ** 2), 0.0) / z_shots)
     energy_error = omega0 * spread / math.sqrt(z_shots) if z_shots > 1 else float("nan")
     ergotropy = reconstruction.ergotropy(omega0)
@@ -223,10 +218,6 @@ def estimate_ergotropy(
         seed=seed,
         reconstruction=reconstruction,
     )
-
-
-def _popcounts(n: int) -> NDArray[np.float64]:
-    return np.array([bin(b).count("1") for b in range(2**n)], dtype=float)
 
 
 def recommend_shots(estimate: Estimate, target: float) -> int:
