@@ -77,6 +77,8 @@ def test_random_dephasing_splits_shots_over_instances():
         ({"shots": 0}, "shots"),
         ({"fitter": "bayes"}, "fitter"),
         ({"confidence": 2.0}, "confidence"),
+        ({"replicates": -1}, "replicates"),
+        ({"interval": "bca"}, "interval"),
         ({"dt": 0.35}, "dt grid"),
     ],
 )

@@ -19,7 +19,7 @@ from qbcircuit.backends import DENSITY_MATRIX_QUBITS, run_sampler, transpile_for
 from qbcircuit.circuits import build_trotter_circuit, check_options, steps_for
 from qbcircuit.model import StarModel
 from qbcircuit.results import Trajectory
-from qbcircuit.tomography.estimate import Estimate, estimate_ergotropy
+from qbcircuit.tomography.estimate import Estimate, check_estimate_options, estimate_ergotropy
 from qbcircuit.tomography.settings import REGISTER, build_tomography_circuits, setting_count
 
 __all__ = ["MAX_CIRCUITS", "emulate_tomography"]
@@ -102,14 +102,7 @@ def emulate_tomography(
             f"Emulated tomography on Aer handles up to {DENSITY_MATRIX_QUBITS} qubits, N = "
             f"{model.n_batteries} needs {width}; pass a `sampler` for larger registers."
         )
-    estimate_ergotropy(  # check fitter / confidence / interval before any circuit is run
-        np.ones((settings, 2**model.n_batteries)),
-        method,
-        fitter="linear",
-        confidence=confidence,
-        replicates=0,
-        interval=interval,
-    )
+    check_estimate_options(fitter, confidence, replicates, interval)
     options = {"order": order, "ordering": ordering, "dephasing": dephasing}
     split = [shots // count + (k < shots % count) for k in range(count)]
     streams = np.random.SeedSequence(seed).spawn(3)

@@ -36,7 +36,13 @@ from qbcircuit.tomography.fitters import (
 )
 from qbcircuit.tomography.settings import REGISTER
 
-__all__ = ["INTERVALS", "Estimate", "estimate_ergotropy", "recommend_shots"]
+__all__ = [
+    "INTERVALS",
+    "Estimate",
+    "check_estimate_options",
+    "estimate_ergotropy",
+    "recommend_shots",
+]
 
 INTERVALS = ("percentile", "basic")
 
@@ -113,6 +119,18 @@ def _interval(
     return float(2 * point - high), float(2 * point - low)
 
 
+def check_estimate_options(fitter: str, confidence: float, replicates: int, interval: str) -> None:
+    """Refuse bad estimate options in one sentence (before any circuit runs)."""
+    if fitter not in FITTERS:
+        raise QbcircuitError(f"Argument `fitter` must be one of {FITTERS}, got {fitter!r}.")
+    if interval not in INTERVALS:
+        raise QbcircuitError(f"Argument `interval` must be one of {INTERVALS}, got {interval!r}.")
+    if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+        raise QbcircuitError(f"Argument `confidence` must be in (0, 1), got {confidence!r}.")
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 0:
+        raise QbcircuitError(f"Argument `replicates` must be an integer >= 0, got {replicates!r}.")
+
+
 def estimate_ergotropy(
     counts: Any,
     method: str = "permutation",
@@ -139,15 +157,8 @@ def estimate_ergotropy(
         seed: seeds the bootstrap (reproducible).
         n_qubits: register size, needed only for integer-keyed mappings.
     """
-    if fitter not in FITTERS:
-        raise QbcircuitError(f"Argument `fitter` must be one of {FITTERS}, got {fitter!r}.")
-    if interval not in INTERVALS:
-        raise QbcircuitError(f"Argument `interval` must be one of {INTERVALS}, got {interval!r}.")
+    check_estimate_options(fitter, confidence, replicates, interval)
     omega0 = check_positive("omega0", omega0)
-    if not 0 < confidence < 1:
-        raise QbcircuitError(f"Argument `confidence` must be in (0, 1), got {confidence!r}.")
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 0:
-        raise QbcircuitError(f"Argument `replicates` must be an integer >= 0, got {replicates!r}.")
     if isinstance(counts, PrimitiveResult):
         counts = _counts_from_result(counts)
     table = counts_array(counts, method, n_qubits=n_qubits)
