@@ -109,16 +109,7 @@ def _compare_aer(
         model = config.model.replace(n_batteries=n)
 
         def run_aer(model: StarModel = model) -> Trajectory:
-            return emulation.emulate(
-                model,
-                times,
-                dt=aer.dt,
-                order=aer.order,
-                ordering=aer.ordering,
-                dephasing=aer.dephasing,
-                instances=aer.instances,
-                seed=aer.seed,
-            )
+            return emulation.emulate(model, times, dt=aer.dt, **aer.circuit_options())
 
         emulated, reused = _cached(
             out, f"aer_N{n}", config.digest("aer", n), run_aer, Trajectory.load
@@ -162,14 +153,10 @@ def _tomography(
             method=tomo.method,
             shots=tomo.shots,
             fitter=tomo.fitter,
-            order=aer.order,
-            ordering=aer.ordering,
-            dephasing=aer.dephasing,
-            instances=aer.instances,
             confidence=tomo.confidence,
             replicates=tomo.replicates,
-            seed=aer.seed,
             progress=not quiet,
+            **aer.circuit_options(),
         ),
         Trajectory.load,
     )
@@ -290,13 +277,7 @@ def _compare(args: argparse.Namespace) -> None:
         config.times.times(),
         dt=aer.dt,
         legs=legs,
-        aer_options={
-            "order": aer.order,
-            "ordering": aer.ordering,
-            "dephasing": aer.dephasing,
-            "instances": aer.instances,
-            "seed": aer.seed,
-        },
+        aer_options=aer.circuit_options(),
         pulse_options=dataclasses.asdict(pulse_config),
     )
     comparison.save(args.out)

@@ -121,6 +121,16 @@ class AerConfig:
         if self.n_values is not None:
             object.__setattr__(self, "n_values", StudyConfig(n_values=self.n_values).n_values)
 
+    def circuit_options(self) -> dict[str, Any]:
+        """The circuit keywords shared by emulate, emulate_tomography and compare's aer leg."""
+        return {
+            "order": self.order,
+            "ordering": self.ordering,
+            "dephasing": self.dephasing,
+            "instances": self.instances,
+            "seed": self.seed,
+        }
+
 
 @dataclass(frozen=True)
 class TomographyConfig:
