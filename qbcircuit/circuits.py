@@ -22,6 +22,9 @@ rho -> (1-p) rho + p Z rho Z with p = (1 - exp(-gamma tau))/2, inserted after th
     "collision"  ancilla |0>, RZX(theta) on (charger, ancilla), reset; cos(theta) = exp(-gamma tau).
 
 The last three run on hardware; "pauli" and "gaussian" are exact on average over instances.
+:func:`build_trotter_template` leaves their random angles as circuit parameters (RZ(pi b) with
+b ~ Bernoulli(p) is Z up to a global phase), so K instances are one circuit with K rows of values
+(:func:`dephasing_values`): one PUB on a device, transpiled once.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 from qiskit import QuantumCircuit, QuantumRegister
+from qiskit.circuit import Parameter
 from qiskit.circuit.library import XXPlusYYGate
 
 from qbcircuit._checks import QbcircuitError, check_positive
@@ -42,9 +47,11 @@ __all__ = [
     "build_snapshot_circuit",
     "build_trotter_circuit",
     "build_trotter_step",
+    "build_trotter_template",
     "canonical_circuits",
     "check_options",
     "coupling_orders",
+    "dephasing_values",
     "export_qasm3",
     "phase_flip_probability",
     "steps_for",
@@ -112,20 +119,25 @@ def _dephase(
     model: StarModel,
     tau: float,
     kind: str,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None,
 ) -> None:
-    """Insert the dephasing of the charger for a time tau (see module docstring)."""
+    """Insert the dephasing of the charger for a time tau (see module docstring); with no
+    ``rng`` the random angle of "pauli"/"gaussian" is a fresh parameter ``phi[k]``."""
     if kind == "none" or model.dephasing == 0:
         return
     p = phase_flip_probability(model.dephasing, tau)
-    if kind == "channel":
+    if rng is None and kind in ("pauli", "gaussian"):
+        circuit.rz(Parameter(f"phi[{len(circuit.parameters):05d}]"), 0)
+    elif kind == "channel":
         from qiskit_aer.noise import pauli_error
 
         circuit.append(pauli_error([("Z", p), ("I", 1 - p)]), [0])
     elif kind == "pauli":
+        assert rng is not None
         if rng.random() < p:
             circuit.z(0)
     elif kind == "gaussian":
+        assert rng is not None
         circuit.rz(float(rng.normal(0.0, math.sqrt(2 * model.dephasing * tau))), 0)
     else:  # collision: fresh ancilla, RZX, reset
         ancilla = circuit.qubits[-1]
@@ -141,15 +153,17 @@ def _append_step(
     couplings: Sequence[int],
     dephasing: str,
     rng: np.random.Generator,
+    template: bool = False,
 ) -> None:
+    noise = None if template else rng
     if order == 1:
         _unitary_sweep(circuit, model, dt, couplings, reverse=False)
-        _dephase(circuit, model, dt, dephasing, rng)
+        _dephase(circuit, model, dt, dephasing, noise)
     else:
-        _dephase(circuit, model, dt / 2, dephasing, rng)
+        _dephase(circuit, model, dt / 2, dephasing, noise)
         _unitary_sweep(circuit, model, dt / 2, couplings, reverse=False)
         _unitary_sweep(circuit, model, dt / 2, couplings, reverse=True)
-        _dephase(circuit, model, dt / 2, dephasing, rng)
+        _dephase(circuit, model, dt / 2, dephasing, noise)
 
 
 def build_trotter_step(
@@ -196,8 +210,12 @@ def build_trotter_circuit(
     ordering: str = "palindromic",
     dephasing: str = "channel",
     seed: int | None = None,
+    template: bool = False,
 ) -> QuantumCircuit:
-    """The Trotter circuit for time ``t``: give ``dt`` (t must be a multiple) or ``steps``."""
+    """The Trotter circuit for time ``t``: give ``dt`` (t must be a multiple) or ``steps``.
+
+    ``template``: leave the "pauli"/"gaussian" angles as parameters (see
+    :func:`build_trotter_template`)."""
     t = check_positive("t", t)
     if (dt is None) == (steps is None):
         raise QbcircuitError("Give exactly one of `dt` and `steps`.")
@@ -212,9 +230,74 @@ def build_trotter_circuit(
     check_options(order, ordering, dephasing)
     rng = np.random.default_rng(seed)
     circuit = _registers(model, dephasing)
+    if template:
+        tau = t / steps / order
+        circuit.metadata = {"dephasing": {"kind": dephasing, "tau": tau}}
     for couplings in coupling_orders(model.n_batteries, steps, ordering, rng):
-        _append_step(circuit, model, t / steps, order, couplings, dephasing, rng)
+        _append_step(circuit, model, t / steps, order, couplings, dephasing, rng, template)
     return circuit
+
+
+def build_trotter_template(
+    model: StarModel,
+    t: float,
+    *,
+    dt: float | None = None,
+    steps: int | None = None,
+    order: int = 2,
+    ordering: str = "palindromic",
+    dephasing: str = "gaussian",
+    seed: int | None = None,
+) -> QuantumCircuit:
+    """:func:`build_trotter_circuit` with each "pauli"/"gaussian" angle a parameter
+    ``phi[k]`` (k in circuit order); other kinds have none. Bind rows of
+    :func:`dephasing_values` to get instances. ``seed`` draws only a "randomized" ordering.
+
+    >>> from qbcircuit import StarModel
+    >>> model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
+    >>> build_trotter_template(model, 1.0, steps=4).num_parameters
+    8
+    """
+    return build_trotter_circuit(
+        model,
+        t,
+        dt=dt,
+        steps=steps,
+        order=order,
+        ordering=ordering,
+        dephasing=dephasing,
+        seed=seed,
+        template=True,
+    )
+
+
+def dephasing_values(
+    model: StarModel,
+    template: QuantumCircuit,
+    *,
+    instances: int,
+    seed: int | None = None,
+) -> NDArray[np.float64]:
+    """Random angles for ``template`` (from :func:`build_trotter_template`), shape
+    (instances, template.num_parameters), columns in ``template.parameters`` order.
+
+    "pauli" (angles pi or 0) or "gaussian" (Normal(0, 2 gamma tau)) is read from the template's
+    metadata; every insertion of one template lasts the same tau.
+    """
+    info = template.metadata.get("dephasing") if template.metadata else None
+    if not info:
+        raise QbcircuitError("Argument `template` must come from build_trotter_template.")
+    if isinstance(instances, bool) or not isinstance(instances, int) or instances < 1:
+        raise QbcircuitError(f"Argument `instances` must be an integer >= 1, got {instances!r}.")
+    rng = np.random.default_rng(seed)
+    shape = (instances, template.num_parameters)
+    tau = float(info["tau"])
+    if info["kind"] == "gaussian":
+        return np.asarray(rng.normal(0.0, math.sqrt(2 * model.dephasing * tau), size=shape))
+    if info["kind"] == "pauli":
+        flips = rng.random(size=shape) < phase_flip_probability(model.dephasing, tau)
+        return np.where(flips, np.pi, 0.0)
+    return np.zeros(shape)
 
 
 def build_snapshot_circuit(

@@ -18,6 +18,7 @@ exact states of the model.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +132,14 @@ def check_estimate_options(fitter: str, confidence: float, replicates: int, inte
         raise QbcircuitError(f"Argument `replicates` must be an integer >= 0, got {replicates!r}.")
 
 
+def _energy(z: NDArray[np.float64], excitations: NDArray[np.float64]) -> tuple[float, float]:
+    """Mean excitation number of the Z-setting row and its shot-noise standard error."""
+    shots = float(z.sum())
+    mean = float(z @ excitations) / shots
+    spread = math.sqrt(max(float(z @ (excitations - mean) ** 2), 0.0) / shots)
+    return mean, spread / math.sqrt(shots) if shots > 1 else float("nan")
+
+
 def estimate_ergotropy(
     counts: Any,
     method: str = "permutation",
@@ -142,6 +151,7 @@ def estimate_ergotropy(
     interval: str = "percentile",
     seed: int | None = None,
     n_qubits: int | None = None,
+    readout: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
 ) -> Estimate:
     """Estimate E, W and W/E of the measured register.
 
@@ -156,6 +166,10 @@ def estimate_ergotropy(
         interval: "percentile" (default) or "basic".
         seed: seeds the bootstrap (reproducible).
         n_qubits: register size, needed only for integer-keyed mappings.
+        readout: a readout-error correction, counts table -> corrected table of the same
+            shape and shots (e.g. :meth:`ReadoutCalibration.corrector`). Applied to the counts
+            and to every bootstrap replicate of the raw counts, so the error bars include the
+            correction; E's error is then the bootstrap spread.
     """
     check_estimate_options(fitter, confidence, replicates, interval)
     omega0 = check_positive("omega0", omega0)
@@ -163,38 +177,43 @@ def estimate_ergotropy(
         counts = _counts_from_result(counts)
     table = counts_array(counts, method, n_qubits=n_qubits)
     n = table.shape[1].bit_length() - 1
-    frame = _frame(n, method)
-    data = frame.data(table)
-    reconstruction = Reconstruction(
-        method, fitter, n, _fit(frame, data, fitter), frame.spins, frame.multiplicities
-    )
-    if replicates and not np.all(data == np.round(data)):
+    if replicates and not np.all(table == np.round(table)):
         raise QbcircuitError(
             "The bootstrap needs integer counts; pass replicates=0 for probabilities."
         )
-    z = data[_z_setting(method, n)]  # popcount k = number of excitations
+    frame = _frame(n, method)
+    data = frame.data(table if readout is None else _corrected(readout, table))
+    reconstruction = Reconstruction(
+        method, fitter, n, _fit(frame, data, fitter), frame.spins, frame.multiplicities
+    )
+    z_row = _z_setting(method, n)  # popcount k of the Z setting = number of excitations
     excitations = thermo.battery_energies(n) if method == "pauli" else np.arange(n + 1.0)
-    z_shots = float(z.sum())
-    energy = omega0 * float(z @ excitations) / z_shots
-    spread = math.sqrt(max(float(z @ (excitations - energy / omega0) ** 2), 0.0) / z_shots)
-    energy_error = omega0 * spread / math.sqrt(z_shots) if z_shots > 1 else float("nan")
+    mean, error = _energy(data[z_row], excitations)
+    energy, energy_error = omega0 * mean, omega0 * error
     ergotropy = reconstruction.ergotropy(omega0)
     fitted_energy = reconstruction.energy(omega0)
     ratio = ergotropy / fitted_energy if fitted_energy > 0 else float("nan")
 
     works = np.full(replicates, np.nan)
     ratios = np.full(replicates, np.nan)
+    energies = np.full(replicates, np.nan)
     if replicates:
         rng = np.random.default_rng(seed)
-        shots = data.sum(axis=1).astype(np.int64)
-        frequencies = data / shots[:, None]
-        draws = rng.multinomial(shots, frequencies, size=(replicates, len(shots)))
+        raw = data if readout is None else table  # resample what was measured
+        shots = raw.sum(axis=1).astype(np.int64)
+        draws = rng.multinomial(shots, raw / shots[:, None], size=(replicates, len(shots)))
         for b in range(replicates):
-            blocks = _fit(frame, draws[b].astype(float), fitter)
+            draw = draws[b].astype(float)
+            if readout is not None:
+                draw = frame.data(_corrected(readout, draw))
+            energies[b] = omega0 * _energy(draw[z_row], excitations)[0]
+            blocks = _fit(frame, draw, fitter)
             sample = Reconstruction(method, fitter, n, blocks, frame.spins, frame.multiplicities)
             works[b] = sample.ergotropy(omega0)
             e = sample.energy(omega0)
             ratios[b] = works[b] / e if e > 0 else np.nan
+    if readout is not None:
+        energy_error = float(np.std(energies, ddof=1)) if replicates > 1 else float("nan")
     if replicates:
         ergotropy_error = float(np.std(works, ddof=1)) if replicates > 1 else 0.0
         bias = float(np.mean(works) - ergotropy)
@@ -229,6 +248,18 @@ def estimate_ergotropy(
         seed=seed,
         reconstruction=reconstruction,
     )
+
+
+def _corrected(
+    readout: Callable[[NDArray[np.float64]], NDArray[np.float64]], table: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    corrected = np.asarray(readout(table), dtype=float)
+    if corrected.shape != table.shape or np.any(corrected < 0):
+        raise QbcircuitError(
+            f"Argument `readout` must map counts {table.shape} to non-negative counts of the same "
+            f"shape, got shape {corrected.shape}."
+        )
+    return corrected
 
 
 def recommend_shots(estimate: Estimate, target: float) -> int:
