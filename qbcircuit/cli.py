@@ -1,5 +1,7 @@
-"""Command line: ``qbcircuit run [CONFIG.toml] [--out DIR]`` (the main job) and
-``qbcircuit compare [CONFIG.toml] [--out DIR]`` (exact vs pulse vs aer).
+"""Command line: ``qbcircuit run [CONFIG.toml] [--out DIR]`` (the main job),
+``qbcircuit compare [CONFIG.toml] [--out DIR]`` (exact vs pulse vs aer), and
+``qbcircuit submit CONFIG.toml --backend SPEC [--out DIR] [--dry-run]`` /
+``qbcircuit collect JOBFILE`` (the experiment on a backend, through a job file).
 
 Commands are thin: parse -> call the library -> write JSON/CSV/PNG -> print a short table.
 Package errors become one line on stderr and exit status 2, never a traceback.
@@ -19,7 +21,7 @@ from typing import TypeVar
 import numpy as np
 from tqdm import tqdm
 
-from qbcircuit import emulation, exact, plots
+from qbcircuit import emulation, exact, jobs, plots
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.compare import compare
@@ -74,6 +76,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--no-pulse", action="store_true", help="leave out the pulse leg")
     compare.add_argument("--no-aer", action="store_true", help="leave out the Aer leg")
+    submit = commands.add_parser(
+        "submit",
+        help="submit the config's tomography circuits to a backend, writing a job file",
+        description="Build the Trotter circuits with in-circuit dephasing ([hardware] table), "
+        "measured in every [tomography] setting, transpile them for the backend (star-aware "
+        "layout), print their cost, and submit them. OUT/job.json is written before the first "
+        "submission and kept current; local backends (aer, aer:<fake>, fake:<fake>) run now "
+        "and store their counts beside it. Rerunning with the same OUT resumes.",
+    )
+    submit.add_argument("config", nargs="?", type=Path, help="TOML file with a [model] table")
+    submit.add_argument(
+        "--backend",
+        help="aer | aer:<fake backend> | fake:<fake backend> | ibm:<backend> "
+        "(default: [hardware] backend)",
+    )
+    submit.add_argument("--out", type=Path, default=Path("qbcircuit-job"), help="job folder")
+    submit.add_argument(
+        "--dry-run", action="store_true", help="print the cost only; submit nothing"
+    )
+    submit.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    collect = commands.add_parser(
+        "collect",
+        help="fetch a job file's results, fit the tomography, write the hardware trajectory",
+        description="Read OUT/job.json (or the folder), fetch finished IBM jobs (stored beside "
+        "it; local backends stored theirs at submit), fit the tomography of every time "
+        "(readout-mitigated when the job has calibrations) and write hardware.json/.csv, "
+        "hardware_vs_exact.csv and hardware_vs_exact.png beside it. Runs no circuit; exits "
+        "with status 3 while IBM jobs are still queued.",
+    )
+    collect.add_argument("jobfile", type=Path, help="job.json written by `qbcircuit submit`")
+    collect.add_argument("--no-mitigation", action="store_true", help="fit the raw counts only")
+    collect.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     return parser
 
 
@@ -299,6 +333,71 @@ def _compare(args: argparse.Namespace) -> None:
     print(f"  wrote {args.out}/comparison.csv, comparison.png")
 
 
+def _submit(args: argparse.Namespace) -> None:
+    path = args.config if args.config is not None else default_config_path()
+    config = RunConfig.from_toml(path)
+    print(f"qbcircuit {__version__} submit: {path} (N={config.model.n_batteries})")
+    jobs.submit(
+        config,
+        args.out,
+        backend=args.backend,
+        dry_run=args.dry_run,
+        progress=not args.no_progress,
+        echo=lambda text: print("  " + text.replace("\n", "\n  ")),
+    )
+    if not args.dry_run:
+        print(f"  wrote {args.out / jobs.JOB_FILE}; next: qbcircuit collect {args.out}")
+
+
+def _collect(args: argparse.Namespace) -> None:
+    hardware, raw = jobs.collect(
+        args.jobfile,
+        mitigation=False if args.no_mitigation else None,
+        progress=not args.no_progress,
+    )
+    out = args.jobfile.parent if args.jobfile.suffix == ".json" else args.jobfile
+    model = hardware.model
+    times = hardware.times
+    reference = exact.evolve(model, times)
+    curve = exact.evolve(model, np.linspace(0.0, float(times[-1]) or 1.0, 121))
+    hardware.save(out / "hardware.json")
+    write_atomic(out / "hardware.csv", hardware.to_csv())
+    curve.save(out / "exact.json")
+    if raw is not None:
+        raw.save(out / "hardware_unmitigated.json")
+    assert hardware.energy_error is not None and hardware.ergotropy_error is not None
+    print(
+        f"qbcircuit {__version__} collect: {hardware.options['backend']} "
+        f"({len(hardware.options['jobs'])} jobs), N={model.n_batteries}, "
+        f"readout mitigation {'on' if raw is not None else 'off'}"
+    )
+    rows = ["time,E_exact,E,E_error,E_unmitigated,W_exact,W,W_error,W_unmitigated"]
+    print(f"  {'t':>6} {'E exact':>8} {'E':>15} {'E raw':>7} {'W exact':>8} {'W':>15} {'W raw':>7}")
+    for i, t in enumerate(times):
+        e_raw = raw.energy[i] if raw is not None else float("nan")
+        w_raw = raw.ergotropy[i] if raw is not None else float("nan")
+        values = (
+            t,
+            reference.energy[i],
+            hardware.energy[i],
+            hardware.energy_error[i],
+            e_raw,
+            reference.ergotropy[i],
+            hardware.ergotropy[i],
+            hardware.ergotropy_error[i],
+            w_raw,
+        )
+        rows.append(",".join(repr(float(v)) for v in values))
+        print(
+            f"  {t:>6.3g} {reference.energy[i]:>8.4f} {hardware.energy[i]:>7.4f}+-"
+            f"{hardware.energy_error[i]:.4f} {e_raw:>7.4f} {reference.ergotropy[i]:>8.4f} "
+            f"{hardware.ergotropy[i]:>7.4f}+-{hardware.ergotropy_error[i]:.4f} {w_raw:>7.4f}"
+        )
+    write_atomic(out / "hardware_vs_exact.csv", "\n".join(rows) + "\n")
+    plots.plot_trajectories([curve, hardware], out / "hardware_vs_exact.png")
+    print(f"  wrote {out}/: hardware.json, hardware.csv, hardware_vs_exact.csv/.png, exact.json")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -306,6 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run(args)
         elif args.command == "compare":
             _compare(args)
+        elif args.command == "submit":
+            _submit(args)
+        elif args.command == "collect":
+            _collect(args)
+    except jobs.JobsPending as error:
+        print(f"qbcircuit: {error}", file=sys.stderr)
+        return 3
     except QbcircuitError as error:
         print(f"qbcircuit: error: {error}", file=sys.stderr)
         return 2

@@ -9,6 +9,9 @@
               same circuits (the model's N) at ``points`` times of the grid; points = 0: off
     [pulse]   frame, drive_shape, coupling_form, omega0, rtol, atol, basis: the lab-frame
               leg of ``qbcircuit compare`` (omega0: lab frequency, in the units of F and g)
+    [hardware] backend, dt, stop, points, dephasing, instances, max_depth, mitigation,
+              calibration_shots, optimization_level, seed, pubs_per_job: ``qbcircuit submit``
+              (tomography settings from [tomography]; dt and stop default to [aer] and [times])
 
 Unknown tables or keys are refused with one sentence naming them.
 """
@@ -34,6 +37,7 @@ from qbcircuit.model import StarModel, read_toml
 
 __all__ = [
     "AerConfig",
+    "HardwareConfig",
     "PulseConfig",
     "RunConfig",
     "StudyConfig",
@@ -45,6 +49,21 @@ __all__ = [
 _AER_KEYS = ("dt", "order", "ordering", "dephasing", "instances", "seed", "n_values")
 _PULSE_KEYS = ("frame", "drive_shape", "coupling_form", "omega0", "rtol", "atol", "basis")
 _TOMOGRAPHY_KEYS = ("method", "shots", "fitter", "points", "replicates", "confidence")
+_HARDWARE_KEYS = (
+    "backend",
+    "dt",
+    "stop",
+    "points",
+    "dephasing",
+    "instances",
+    "max_depth",
+    "mitigation",
+    "calibration_shots",
+    "optimization_level",
+    "seed",
+    "pubs_per_job",
+)
+_TABLES = ("model", "times", "study", "aer", "tomography", "pulse", "hardware")
 _DEFAULT_N = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 100, 200, 500, 1000)
 
 
@@ -198,6 +217,66 @@ class PulseConfig:
 
 
 @dataclass(frozen=True)
+class HardwareConfig:
+    """``qbcircuit submit``: the Trotter circuits with in-circuit dephasing, measured in every
+    tomography setting of [tomography] at ``points`` times of linspace(0, stop, points)."""
+
+    backend: str = "aer"
+    dt: float | None = None
+    stop: float | None = None
+    points: int = 5
+    dephasing: str = "gaussian"
+    instances: int = 8
+    max_depth: int = 20000
+    mitigation: bool = True
+    calibration_shots: int = 4000
+    optimization_level: int = 3
+    seed: int = 1
+    pubs_per_job: int = 100
+
+    def __post_init__(self) -> None:
+        from qbcircuit.circuits import DEPHASING_KINDS
+
+        if not isinstance(self.backend, str) or not self.backend:
+            raise QbcircuitError(
+                f"Argument `hardware.backend` must be a backend spec, got {self.backend!r}."
+            )
+        for name in ("dt", "stop"):
+            if getattr(self, name) is not None:
+                object.__setattr__(
+                    self, name, check_positive(f"hardware.{name}", getattr(self, name))
+                )
+        if self.dephasing not in DEPHASING_KINDS:
+            raise QbcircuitError(
+                f"Argument `hardware.dephasing` must be one of {DEPHASING_KINDS}, got "
+                f"{self.dephasing!r}."
+            )
+        for name, low in (
+            ("points", 1),
+            ("instances", 1),
+            ("max_depth", 1),
+            ("calibration_shots", 1),
+            ("optimization_level", 0),
+            ("seed", 0),
+            ("pubs_per_job", 1),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise QbcircuitError(
+                    f"Argument `hardware.{name}` must be an integer >= {low}, got {value!r}."
+                )
+        if self.optimization_level > 3:
+            raise QbcircuitError(
+                "Argument `hardware.optimization_level` must be 0..3, got "
+                f"{self.optimization_level!r}."
+            )
+        if not isinstance(self.mitigation, bool):
+            raise QbcircuitError(
+                f"Argument `hardware.mitigation` must be true or false, got {self.mitigation!r}."
+            )
+
+
+@dataclass(frozen=True)
 class RunConfig:
     model: StarModel
     times: TimeGrid = TimeGrid()
@@ -205,7 +284,9 @@ class RunConfig:
     aer: AerConfig = AerConfig()
     tomography: TomographyConfig = TomographyConfig()
     pulse: PulseConfig = PulseConfig()
+    hardware: HardwareConfig = HardwareConfig()
     source: str = "<memory>"
+    text: str = ""
 
     def __post_init__(self) -> None:
         from qbcircuit.circuits import steps_for
@@ -216,16 +297,41 @@ class RunConfig:
     def aer_n_values(self) -> tuple[int, ...]:
         return self.aer.n_values or (self.model.n_batteries,)
 
+    def hardware_dt(self) -> float:
+        return self.hardware.dt if self.hardware.dt is not None else self.aer.dt
+
+    def hardware_times(self) -> NDArray[np.float64]:
+        """linspace(0, stop, points) of [hardware], each a multiple of its dt."""
+        from qbcircuit.circuits import steps_for
+
+        stop = self.hardware.stop if self.hardware.stop is not None else self.times.stop
+        points = self.hardware.points
+        times = np.linspace(0.0, stop, points) if points > 1 else np.array([stop])
+        for t in times:
+            steps_for(float(t), self.hardware_dt(), name="hardware times")
+        return times
+
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> RunConfig:
-        where = repr(os.fspath(path))
-        document = read_toml(path)
-        tables = {"model", "times", "study", "aer", "tomography", "pulse"}
-        unknown = sorted(set(document) - tables)
+        text = Path(path).read_text() if Path(path).is_file() else ""
+        return cls.from_document(read_toml(path), os.fspath(path), text)
+
+    @classmethod
+    def from_text(cls, text: str, source: str) -> RunConfig:
+        """From TOML text (as kept in a job file); ``source`` names it in messages."""
+        from qbcircuit.model import parse_toml
+
+        return cls.from_document(parse_toml(text, source), source, text)
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any], source: str, text: str = "") -> RunConfig:
+        where = repr(source)
+        unknown = sorted(set(document) - set(_TABLES))
         if unknown:
             raise QbcircuitError(
-                f"Unknown table [{unknown[0]}] in {where}; expected [model], [times], [study], "
-                "[aer], [tomography] and [pulse]."
+                f"Unknown table [{unknown[0]}] in {where}; expected some of "
+                + ", ".join(f"[{t}]" for t in _TABLES)
+                + "."
             )
         if "model" not in document:
             raise QbcircuitError(f"Config file {where} has no [model] table.")
@@ -252,7 +358,9 @@ class RunConfig:
                     **_table(document, "tomography", _TOMOGRAPHY_KEYS, where)
                 ),
                 pulse=PulseConfig(**_table(document, "pulse", _PULSE_KEYS, where)),
-                source=os.fspath(path),
+                hardware=HardwareConfig(**_table(document, "hardware", _HARDWARE_KEYS, where)),
+                source=source,
+                text=text,
             )
         except TypeError as error:  # pragma: no cover - guarded by the key checks above
             raise QbcircuitError(f"Config file {where}: {error}.") from None

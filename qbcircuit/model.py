@@ -38,7 +38,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Basis", "StarModel", "read_toml"]
+__all__ = ["Basis", "StarModel", "parse_toml", "read_toml"]
 
 Basis = Literal["full", "dicke"]
 
@@ -60,6 +60,14 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise QbcircuitError(f"Config file {os.fspath(path)!r} does not exist.") from None
     except tomllib.TOMLDecodeError as error:
         raise QbcircuitError(f"Config file {os.fspath(path)!r} does not parse: {error}.") from None
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; a failure is one sentence naming ``source``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise QbcircuitError(f"Config {source!r} does not parse: {error}.") from None
 
 
 @dataclass(frozen=True)
