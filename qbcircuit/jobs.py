@@ -139,7 +139,7 @@ def plan_experiment(config: RunConfig, backend: bk.Backend, *, progress: bool = 
     templates, template_values, template_time = [], [], []
     for i, t in enumerate(times):
         steps = steps_for(float(t), dt, name="hardware times")
-        for j in range(templates_per_time):
+        for j in range(templates_per_time if steps else 1):  # t = 0: one empty circuit
             if steps:
                 template = build_trotter_template(
                     model,

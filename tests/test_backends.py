@@ -22,15 +22,8 @@ from qbcircuit.tomography.readout import ReadoutCalibration  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch, tmp_path):
-    """Every socket connection fails, and no saved IBM account is visible."""
-
-    def refuse(*args, **kwargs):
-        raise OSError("network use in a test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+def no_account(monkeypatch, tmp_path):
+    """No saved IBM account is visible (conftest's no_network blocks every connection)."""
     from qiskit_ibm_runtime.accounts import management
 
     monkeypatch.setattr(
@@ -43,6 +36,8 @@ def no_network(monkeypatch, tmp_path):
 def test_the_network_is_blocked():
     with pytest.raises(OSError, match="network use"):
         socket.create_connection(("quantum.cloud.ibm.com", 443), timeout=1)
+    with pytest.raises(OSError, match="network use"):
+        socket.create_connection(("104.17.10.10", 443), timeout=1)
 
 
 def test_backend_specs():
