@@ -93,8 +93,7 @@ class Plan:
 
 def _measure_charger(circuit: QuantumCircuit, qubit: int) -> QuantumCircuit:
     """Measure the charger into register "charger" last: with every measurement at the end,
-    Aer samples all shots from one final state (a measurement before the settings' rotations
-    made it simulate shot by shot, 30x slower)."""
+    Aer may sample all shots from one final state (measure sampling)."""
     charger = ClassicalRegister(1, "charger")
     circuit.add_register(charger)
     circuit.measure(qubit, charger[0])
