@@ -38,6 +38,7 @@ from qbcircuit.circuits import build_trotter_template, dephasing_values, steps_f
 from qbcircuit.config import RunConfig
 from qbcircuit.results import Trajectory, write_atomic
 from qbcircuit.tomography import estimate_ergotropy
+from qbcircuit.tomography.emulate import estimates_trajectory
 from qbcircuit.tomography.readout import ReadoutCalibration
 from qbcircuit.tomography.settings import REGISTER, build_tomography_circuits, setting_count
 
@@ -227,14 +228,15 @@ def plan_experiment(config: RunConfig, backend: bk.Backend, *, progress: bool = 
                     "registers": [CALIBRATION],
                 }
             )
-    cost = _cost(backend, circuits, values_out, shots, meta, times, dt, n, settings)
-    deepest = int(np.argmax([c.depth() for c in circuits]))
-    if circuits[deepest].depth() > hw.max_depth:
+    costs = [bk.circuit_cost(c) for c in circuits]
+    deepest = int(np.argmax([c["depth"] for c in costs]))
+    if costs[deepest]["depth"] > hw.max_depth:
         raise QbcircuitError(
             f"The transpiled circuit at t = {times[meta[deepest].get('time', 0)]:g} has depth "
-            f"{circuits[deepest].depth()}, over hardware.max_depth = {hw.max_depth}; use fewer "
+            f"{costs[deepest]['depth']}, over hardware.max_depth = {hw.max_depth}; use fewer "
             "steps (larger hardware.dt, smaller hardware.stop) or raise the limit."
         )
+    cost = _cost(backend, circuits, costs, values_out, shots, meta, times, dt, n, settings)
     return Plan(
         config=config,
         backend=backend,
@@ -251,6 +253,7 @@ def plan_experiment(config: RunConfig, backend: bk.Backend, *, progress: bool = 
 def _cost(
     backend: bk.Backend,
     circuits: list[QuantumCircuit],
+    costs: list[dict[str, Any]],
     values: list[NDArray[np.float64] | None],
     shots: list[int],
     meta: list[dict[str, Any]],
@@ -263,7 +266,6 @@ def _cost(
     ideal N), depth and a QPU-time estimate: sum of shots x (duration + repetition delay)."""
     executions = [1 if v is None else int(v.shape[0]) for v in values]
     total_shots = sum(e * s for e, s in zip(executions, shots, strict=True))
-    costs = [bk.circuit_cost(c) for c in circuits]
     last = max(range(len(meta)), key=lambda k: meta[k].get("time", -1))
     steps = steps_for(float(times[-1]), dt, name="hardware times")
     seconds = 0.0
@@ -532,17 +534,13 @@ def collect(
             )
             row = charger[i] if charger_fix is None else charger_fix(charger[i][None])[0]
             excitation.append(float(row[1] / row.sum()))
-        return Trajectory(
-            label="hardware",
-            model=model,
-            times=times,
-            energy=np.array([e.energy for e in estimates]),
-            ergotropy=np.array([e.ergotropy for e in estimates]),
-            local_ergotropy=np.array([e.local_ergotropy for e in estimates]),
-            charger_excitation=np.array(excitation),
-            energy_error=np.array([e.energy_error for e in estimates]),
-            ergotropy_error=np.array([e.ergotropy_error for e in estimates]),
-            options={
+        return estimates_trajectory(
+            "hardware",
+            model,
+            times,
+            estimates,
+            excitation,
+            {
                 "backend": document["backend"],
                 "backend_name": document["backend_name"],
                 "jobs": [j["id"] for j in document["jobs"]],
@@ -560,9 +558,6 @@ def collect(
                 "readout_mitigation": mitigate,
                 "readout": None if calibration_result is None else calibration_result.to_dict(),
                 "layout": document["layout"].get("initial"),
-                "ergotropy_interval": [list(e.ergotropy_interval) for e in estimates],
-                "ergotropy_bias": [e.ergotropy_bias for e in estimates],
-                "ratio_interval": [list(e.ratio_interval) for e in estimates],
             },
         )
 

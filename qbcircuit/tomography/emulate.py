@@ -7,10 +7,11 @@ bars), on Aer by default; comparing it with the "aer" Trajectory isolates shots 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from qiskit import ClassicalRegister, QuantumCircuit
 from tqdm import tqdm
 
@@ -22,7 +23,7 @@ from qbcircuit.results import Trajectory
 from qbcircuit.tomography.estimate import Estimate, check_estimate_options, estimate_ergotropy
 from qbcircuit.tomography.settings import REGISTER, build_tomography_circuits, setting_count
 
-__all__ = ["MAX_CIRCUITS", "emulate_tomography"]
+__all__ = ["MAX_CIRCUITS", "emulate_tomography", "estimates_trajectory"]
 
 MAX_CIRCUITS = 50_000
 """Refuse a request needing more circuits than this (settings x times x instances)."""
@@ -141,17 +142,13 @@ def emulate_tomography(
                 seed=int(bootstrap_seeds[i]),
             )
         )
-    return Trajectory(
-        label="tomography",
-        model=model,
-        times=t,
-        energy=np.array([e.energy for e in estimates]),
-        ergotropy=np.array([e.ergotropy for e in estimates]),
-        local_ergotropy=np.array([e.local_ergotropy for e in estimates]),
-        charger_excitation=np.array(charger),
-        energy_error=np.array([e.energy_error for e in estimates]),
-        ergotropy_error=np.array([e.ergotropy_error for e in estimates]),
-        options={
+    return estimates_trajectory(
+        "tomography",
+        model,
+        t,
+        estimates,
+        charger,
+        {
             "dt": dt,
             **options,
             "method": method,
@@ -163,6 +160,32 @@ def emulate_tomography(
             "interval": interval,
             "replicates": replicates,
             "seed": seed,
+        },
+    )
+
+
+def estimates_trajectory(
+    label: str,
+    model: StarModel,
+    times: NDArray[np.float64],
+    estimates: Sequence[Estimate],
+    charger_excitation: Sequence[float],
+    options: dict[str, Any],
+) -> Trajectory:
+    """The Trajectory of one tomography :class:`Estimate` per time: E, W, local W with their
+    errors; ``options`` gains every time's W interval, W bias and W/E interval."""
+    return Trajectory(
+        label=label,
+        model=model,
+        times=times,
+        energy=np.array([e.energy for e in estimates]),
+        ergotropy=np.array([e.ergotropy for e in estimates]),
+        local_ergotropy=np.array([e.local_ergotropy for e in estimates]),
+        charger_excitation=np.array(charger_excitation),
+        energy_error=np.array([e.energy_error for e in estimates]),
+        ergotropy_error=np.array([e.ergotropy_error for e in estimates]),
+        options={
+            **options,
             "ergotropy_interval": [list(e.ergotropy_interval) for e in estimates],
             "ergotropy_bias": [e.ergotropy_bias for e in estimates],
             "ratio_interval": [list(e.ratio_interval) for e in estimates],
