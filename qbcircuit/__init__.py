@@ -1,16 +1,18 @@
 """qbcircuit: circuit emulation of the dephased star quantum battery.
 
 Data flow: config/StarModel -> exact | circuits -> backends -> tomography | pulse -> thermo
--> results (Trajectory) -> plots, CLI, scripts. See README.md and PHYSICS.md for conventions.
+-> results (Trajectory) -> plots, CLI, scripts; sweeps run many points of it.
+See README.md and PHYSICS.md for conventions.
 """
 
 from __future__ import annotations
 
-from qbcircuit import exact, thermo
+from qbcircuit import exact, sweeps, thermo
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel
 from qbcircuit.results import LongTime, RatioStudy, Trajectory
+from qbcircuit.sweeps import SweepResult, sweep
 from qbcircuit.tomography import Estimate, emulate_tomography, estimate_ergotropy
 
 __all__ = [
@@ -19,10 +21,13 @@ __all__ = [
     "QbcircuitError",
     "RatioStudy",
     "StarModel",
+    "SweepResult",
     "Trajectory",
     "__version__",
     "emulate_tomography",
     "estimate_ergotropy",
     "exact",
+    "sweep",
+    "sweeps",
     "thermo",
 ]

@@ -1,7 +1,8 @@
 """Command line: ``qbcircuit run [CONFIG.toml] [--out DIR]`` (the main job),
 ``qbcircuit compare [CONFIG.toml] [--out DIR]`` (exact vs pulse vs aer), and
 ``qbcircuit submit CONFIG.toml --backend SPEC [--out DIR] [--dry-run]`` /
-``qbcircuit collect JOBFILE`` (the experiment on a backend, through a job file).
+``qbcircuit collect JOBFILE`` (the experiment on a backend, through a job file), and
+``qbcircuit sweep CONFIG.toml [--out DIR]`` (a resumable grid of points, see qbcircuit.sweeps).
 
 Commands are thin: parse -> call the library -> write JSON/CSV/PNG -> print a short table.
 Package errors become one line on stderr and exit status 2, never a traceback.
@@ -21,7 +22,7 @@ from typing import TypeVar
 import numpy as np
 from tqdm import tqdm
 
-from qbcircuit import emulation, exact, jobs, plots
+from qbcircuit import emulation, exact, jobs, plots, sweeps
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.compare import compare
@@ -108,6 +109,30 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("jobfile", type=Path, help="job.json written by `qbcircuit submit`")
     collect.add_argument("--no-mitigation", action="store_true", help="fit the raw counts only")
     collect.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a config's [sweep] grid or list of points into a resumable results store",
+        description="Expand the config's [sweep] table (a grid or a list over "
+        f"{', '.join(sweeps.PARAMETERS)}), check every point, and run the points as "
+        "independent tasks; each finished point is written to OUT/points/ as it completes, "
+        "OUT/sweep.csv (one row per point) at the end. Rerunning with the same OUT reuses the "
+        "finished points; a store of another config or version is refused.",
+    )
+    sweep.add_argument("config", type=Path, help="TOML file with [model] and [sweep] tables")
+    sweep.add_argument("--out", type=Path, default=Path("qbcircuit-sweep"), help="store folder")
+    sweep.add_argument(
+        "--executor",
+        choices=sweeps.EXECUTORS,
+        help="serial | processes (default) | dask (a LocalCluster unless --scheduler)",
+    )
+    sweep.add_argument("--workers", type=int, help="processes or LocalCluster workers")
+    sweep.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask scheduler address (implies --executor dask)"
+    )
+    sweep.add_argument(
+        "--yes", action="store_true", help="run a sweep with more points than its limit"
+    )
+    sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
@@ -398,6 +423,41 @@ def _collect(args: argparse.Namespace) -> None:
     print(f"  wrote {out}/: hardware.json, hardware.csv, hardware_vs_exact.csv/.png, exact.json")
 
 
+def _sweep(args: argparse.Namespace) -> None:
+    executor = args.executor or ("dask" if args.scheduler else "processes")
+    print(f"qbcircuit {__version__} sweep: {args.config}")
+    started = time.perf_counter()
+    result = sweeps.sweep(
+        args.config,
+        args.out,
+        executor=executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        yes=args.yes,
+        progress=not args.no_progress,
+        echo=lambda text: print("  " + text),
+    )
+    rows = result.rows()
+    varied = list(dict.fromkeys(k for r in result.records for k in r["parameters"]))
+    values = list(dict.fromkeys(k for r in result.records for k in r["values"]))[:6]
+    print("  " + " ".join(f"{name:>14}" for name in varied + values))
+    for row in rows[:20]:
+        cells = [row.get(name, "") for name in varied + values]
+        print("  " + " ".join(_cell(cell) for cell in cells))
+    if len(rows) > 20:
+        print(f"  ... {len(rows) - 20} more rows in sweep.csv")
+    print(
+        f"  {len(rows)} points ({result.reused} reused, {result.computed} computed) in "
+        f"{time.perf_counter() - started:.1f} s; wrote {args.out}/sweep.csv and points/"
+    )
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:>14.6g}"
+    return f"{value!s:>14}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -409,6 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _submit(args)
         elif args.command == "collect":
             _collect(args)
+        elif args.command == "sweep":
+            _sweep(args)
     except jobs.JobsPending as error:
         print(f"qbcircuit: {error}", file=sys.stderr)
         return 3

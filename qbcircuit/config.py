@@ -12,6 +12,8 @@
     [hardware] backend, dt, stop, points, dephasing, instances, max_depth, mitigation,
               calibration_shots, optimization_level, seed, pubs_per_job: ``qbcircuit submit``
               (tomography settings from [tomography]; dt and stop default to [aer] and [times])
+    [sweep]   compute, method, limit, level, t_max, [sweep.grid] or [[sweep.points]]:
+              ``qbcircuit sweep`` (see qbcircuit.sweeps)
 
 Unknown tables or keys are refused with one sentence naming them.
 """
@@ -26,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +36,9 @@ from numpy.typing import NDArray
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel, read_toml
+
+if TYPE_CHECKING:
+    from qbcircuit.sweeps.spec import SweepConfig
 
 __all__ = [
     "AerConfig",
@@ -63,7 +68,7 @@ _HARDWARE_KEYS = (
     "seed",
     "pubs_per_job",
 )
-_TABLES = ("model", "times", "study", "aer", "tomography", "pulse", "hardware")
+_TABLES = ("model", "times", "study", "aer", "tomography", "pulse", "hardware", "sweep")
 _DEFAULT_N = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 100, 200, 500, 1000)
 
 
@@ -285,6 +290,7 @@ class RunConfig:
     tomography: TomographyConfig = TomographyConfig()
     pulse: PulseConfig = PulseConfig()
     hardware: HardwareConfig = HardwareConfig()
+    sweep: SweepConfig | None = None
     source: str = "<memory>"
     text: str = ""
 
@@ -344,6 +350,13 @@ class RunConfig:
             "battery_detuning",
             "omega0",
         )
+        sweep = None
+        if "sweep" in document:
+            from qbcircuit.sweeps.spec import SweepConfig
+
+            if not isinstance(document["sweep"], dict):
+                raise QbcircuitError(f"[sweep] in {where} must be a table.")
+            sweep = SweepConfig.from_table(document["sweep"], where)
         try:
             return cls(
                 model=StarModel.from_dict(
@@ -359,6 +372,7 @@ class RunConfig:
                 ),
                 pulse=PulseConfig(**_table(document, "pulse", _PULSE_KEYS, where)),
                 hardware=HardwareConfig(**_table(document, "hardware", _HARDWARE_KEYS, where)),
+                sweep=sweep,
                 source=source,
                 text=text,
             )

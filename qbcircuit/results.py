@@ -156,11 +156,17 @@ class Trajectory:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Trajectory:
         document = _read_json(path, "Trajectory")
-        series = document["series"]
         states_file = Path(path).with_suffix(".npz")
         states = None
         if document.get("state_basis") and states_file.exists():
             states = np.load(states_file)["states"]
+        return cls.from_dict(document, states=states)
+
+    @classmethod
+    def from_dict(
+        cls, document: Mapping[str, Any], states: NDArray[np.complex128] | None = None
+    ) -> Trajectory:
+        """The inverse of :meth:`to_dict` (states, when kept, travel separately)."""
         return cls(
             label=document["label"],
             model=StarModel.from_dict(document["model"]),
@@ -168,7 +174,7 @@ class Trajectory:
             state_basis=document.get("state_basis"),
             states=states,
             version=document["version"],
-            **series,
+            **document["series"],
         )
 
 

@@ -41,6 +41,7 @@ from qbcircuit.results import LongTime, Trajectory
 
 __all__ = [
     "AUTO_FULL_MAX_BATTERIES",
+    "DENSE_GAP_MAX_BATTERIES",
     "charging_time",
     "evolve",
     "long_time",
@@ -53,6 +54,8 @@ AUTO_FULL_MAX_BATTERIES = 4
 
 _KEEP_STATES_BYTES = 64 * 2**20
 _DENSE_GAP_MAX_DIM = 2500  # detuned relaxation time: dense spectrum of the sector generator
+DENSE_GAP_MAX_BATTERIES = math.isqrt(_DENSE_GAP_MAX_DIM) // 2 - 1
+"""relaxation_time of a battery-detuned model handles N up to this (dense sector spectrum)."""
 
 
 def memory_budget() -> int:
@@ -264,7 +267,7 @@ def relaxation_time(model: StarModel) -> float:
         if dim * dim > _DENSE_GAP_MAX_DIM:
             raise QbcircuitError(
                 "relaxation_time of a battery-detuned model uses the dense sector spectrum, "
-                f"available up to N = {math.isqrt(_DENSE_GAP_MAX_DIM) // 2 - 1}, "
+                f"available up to N = {DENSE_GAP_MAX_BATTERIES}, "
                 f"got N = {model.n_batteries}."
             )
         values = la.eigvals(liouvillian(model, "dicke").toarray())

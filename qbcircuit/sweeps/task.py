@@ -1,0 +1,108 @@
+"""One sweep task: a point in, JSON-ready results out (what a worker runs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from qbcircuit.results import Trajectory
+from qbcircuit.sweeps.spec import SweepPoint
+
+__all__ = ["run_point"]
+
+
+def run_point(point: SweepPoint) -> dict[str, Any]:
+    """Compute one point (runs in a worker): scalar results and, if asked, the trajectory.
+
+    Scalars: ``energy_inf``, ``ergotropy_inf``, ``ratio_inf``, ``n_stationary`` (long_time,
+    exact); ``tau``, ``tau_90``, and ``energy_tau``, ``ergotropy_tau``, ``ratio_tau`` at
+    ``tau`` (charging, exact; tau is the first time E >= level * E_inf, inf if never before
+    t_max); ``relaxation_time`` (1/gap, exact); ``energy_final``, ``ergotropy_final``,
+    ``ratio_final`` (+ ``*_error`` when sampled), ``ergotropy_max``, ``time_ergotropy_max``
+    (trajectory, by ``method``).
+    """
+    from qbcircuit import exact
+
+    started = time.perf_counter()
+    model = point.config.model
+    values: dict[str, Any] = {}
+    if "long_time" in point.compute:
+        limit = exact.long_time(model)
+        values.update(
+            energy_inf=limit.energy,
+            ergotropy_inf=limit.ergotropy,
+            ratio_inf=limit.ratio,
+            n_stationary=limit.n_stationary,
+        )
+    if "charging" in point.compute:
+        tau = exact.charging_time(model, level=point.level, t_max=point.t_max)
+        tau_90 = exact.charging_time(model, level=0.9, t_max=point.t_max)
+        at = exact.evolve(model, [tau], keep_states=False) if math.isfinite(tau) else None
+        values.update(
+            tau=tau,
+            tau_90=tau_90,
+            energy_tau=float(at.energy[0]) if at else math.nan,
+            ergotropy_tau=float(at.ergotropy[0]) if at else math.nan,
+            ratio_tau=float(at.ratio[0]) if at else math.nan,
+        )
+    if "relaxation" in point.compute:
+        values["relaxation_time"] = exact.relaxation_time(model)
+    trajectory = None
+    if "trajectory" in point.compute:
+        trajectory = _trajectory(point)
+        values.update(_trajectory_scalars(trajectory))
+    return {
+        "values": values,
+        "trajectory": trajectory.to_dict() if trajectory is not None else None,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _trajectory(point: SweepPoint) -> Trajectory:
+    from qbcircuit import emulation, exact
+
+    config, model = point.config, point.config.model
+    times = config.times.times()
+    if point.method == "exact":
+        return exact.evolve(model, times, keep_states=False)
+    if point.method == "aer":
+        emulated = emulation.emulate(model, times, dt=config.aer.dt, **config.aer.circuit_options())
+        return dataclasses.replace(emulated, states=None, state_basis=None)
+    if point.method == "tomography":
+        from qbcircuit.tomography import emulate_tomography
+
+        tomo = config.tomography
+        return emulate_tomography(
+            model,
+            tomo.times(times),
+            dt=config.aer.dt,
+            method=tomo.method,
+            shots=tomo.shots,
+            fitter=tomo.fitter,
+            confidence=tomo.confidence,
+            replicates=tomo.replicates,
+            **config.aer.circuit_options(),
+        )
+    from qbcircuit import pulse
+
+    return pulse.evolve(model, times, **dataclasses.asdict(config.pulse))
+
+
+def _trajectory_scalars(trajectory: Trajectory) -> dict[str, float]:
+    peak = int(np.argmax(trajectory.ergotropy))
+    values = {
+        "energy_final": float(trajectory.energy[-1]),
+        "ergotropy_final": float(trajectory.ergotropy[-1]),
+        "ratio_final": float(trajectory.ratio[-1]),
+        "ergotropy_max": float(trajectory.ergotropy[peak]),
+        "time_ergotropy_max": float(trajectory.times[peak]),
+    }
+    if trajectory.energy_error is not None:
+        values["energy_final_error"] = float(trajectory.energy_error[-1])
+    if trajectory.ergotropy_error is not None:
+        values["ergotropy_final_error"] = float(trajectory.ergotropy_error[-1])
+    return values
