@@ -1,0 +1,134 @@
+"""Dephasing-enabled fast charging: charging and relaxation times versus gamma/g.
+
+Without dephasing the resonant battery never settles; too much dephasing freezes the charger
+(Zeno). The relaxation time 1/gap (the slowest decay toward the long-time state) is shortest
+near critical damping, gamma = 2g (exactly 2g at N = 1). The first-crossing time tau_1e keeps
+falling as gamma -> 0 (it is reached during the first, undamped oscillation), so both are
+shown. Strong drive F = gN (N < N* = 4F/g), resonant, N = 1, 2, 4, 8.
+
+One sweep (qbcircuit.sweeps) in OUT/store, resumed on a rerun. Writes dephasing.csv,
+dephasing_optimum.csv and dephasing.png.
+
+    python scripts/fig_dephasing.py --out fig-out [--quick] [--executor serial]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from qbcircuit import sweeps
+from qbcircuit.config import RunConfig
+from qbcircuit.results import write_atomic
+
+COUPLING = 0.5
+
+
+def gamma_over_g(count: int) -> list[float]:
+    """``count`` log-spaced values of gamma/g in [0.1, 10], with 2 itself included."""
+    return sorted({*np.round(np.geomspace(0.1, 10.0, count), 6).tolist(), 2.0})
+
+
+def config(n_values: Sequence[int], ratios: Sequence[float]) -> RunConfig:
+    points = "\n".join(
+        f"[[sweep.points]]\nn_batteries = {n}\ndrive = {COUPLING * n!r}\n"
+        f"dephasing = {COUPLING * r!r}\n"
+        for n in n_values
+        for r in ratios
+    )
+    text = f"""
+[model]
+n_batteries = 1
+drive = 1.0
+coupling = {COUPLING}
+dephasing = 1.0
+
+[sweep]
+compute = ["charging", "relaxation"]
+{points}"""
+    return RunConfig.from_text(text, "fig_dephasing")
+
+
+def main(argv: Sequence[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("fig-dephasing-out"))
+    parser.add_argument("--quick", action="store_true", help="N = 1, 4 and 13 rates (CI)")
+    parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    n_values = [1, 4] if args.quick else [1, 2, 4, 8]
+    ratios = gamma_over_g(12 if args.quick else 40)
+    result = sweeps.sweep(
+        config(n_values, ratios),
+        args.out / "store",
+        executor=args.executor,
+        progress=not args.no_progress,
+    )
+    table = ["n_batteries,drive,gamma_over_g,tau,tau_90,relaxation_time"]
+    table += [
+        f"{r['n_batteries']},{r['drive']!r},{r['dephasing'] / COUPLING!r},{r['tau']!r},"
+        f"{r['tau_90']!r},{r['relaxation_time']!r}"
+        for r in result.rows()
+    ]
+    write_atomic(args.out / "dephasing.csv", "\n".join(table) + "\n")
+    optimum = []
+    for n in n_values:
+        gamma = result.column("dephasing", n_batteries=n) / COUPLING
+        relaxation = result.column("relaxation_time", n_batteries=n)
+        tau = result.column("tau", n_batteries=n)
+        best = int(np.argmin(relaxation))
+        optimum.append(
+            {
+                "n_batteries": n,
+                "gamma_over_g_fastest_relaxation": float(gamma[best]),
+                "relaxation_time_min": float(relaxation[best]),
+                "relaxation_time_at_2g": float(relaxation[np.argmin(np.abs(gamma - 2))]),
+                "gamma_over_g_fastest_tau": float(gamma[int(np.argmin(tau))]),
+            }
+        )
+    lines = [",".join(optimum[0])] + [",".join(repr(v) for v in row.values()) for row in optimum]
+    write_atomic(args.out / "dephasing_optimum.csv", "\n".join(lines) + "\n")
+    plot(args.out / "dephasing.png", result, n_values)
+
+    print(f"fastest relaxation versus gamma (g={COUPLING:g}, F=gN, resonant):")
+    print(f"  {'N':>3} {'gamma*/g':>9} {'1/gap min':>10} {'1/gap at 2g':>12} {'argmin tau':>10}")
+    for row in optimum:
+        print(
+            f"  {row['n_batteries']:>3} {row['gamma_over_g_fastest_relaxation']:>9.3f} "
+            f"{row['relaxation_time_min']:>10.4f} {row['relaxation_time_at_2g']:>12.4f} "
+            f"{row['gamma_over_g_fastest_tau']:>10.3f}"
+        )
+    print(f"  {result.reused} points reused, {result.computed} computed; wrote {args.out}/")
+    return optimum
+
+
+def plot(path: Path, result: sweeps.SweepResult, n_values: Sequence[int]) -> None:
+    figure = Figure(figsize=(6.4, 4.4))
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    for k, n in enumerate(n_values):
+        gamma = result.column("dephasing", n_batteries=n) / COUPLING
+        axes.loglog(
+            gamma,
+            result.column("relaxation_time", n_batteries=n),
+            "-",
+            color=f"C{k}",
+            label=f"1/gap, N={n}",
+        )
+        axes.loglog(
+            gamma, result.column("tau", n_batteries=n), "--", color=f"C{k}", label=f"tau_1e, N={n}"
+        )
+    axes.axvline(2.0, color="k", lw=0.8, ls=":", label="gamma = 2g")
+    axes.set(xlabel="gamma / g", ylabel="time", title="dephasing-enabled charging (F = gN)")
+    axes.legend(fontsize=7, ncol=2)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    main()
