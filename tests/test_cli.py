@@ -41,7 +41,7 @@ def test_console_script_is_installed():
 
 
 def test_help_everywhere():
-    for args in (["--help"], ["run", "--help"], ["compare", "--help"]):
+    for args in (["--help"], ["run", "--help"], ["compare", "--help"], ["sweep", "--help"]):
         result = qbcircuit(*args)
         assert result.returncode == 0 and "usage: qbcircuit" in result.stdout
 

@@ -49,6 +49,7 @@ from qbcircuit.sweeps.spec import (
     PARAMETERS,
     SweepConfig,
     SweepPoint,
+    describe,
     digest,
     expand,
 )
@@ -164,7 +165,7 @@ def sweep(
         config = RunConfig.from_toml(config)
     check_executor(executor, workers, scheduler)
     points = expand(config, yes=yes)
-    if "trajectory" in config.sweep.compute and any(p.method == "pulse" for p in points):  # type: ignore[union-attr]
+    if any(p.method == "pulse" and "trajectory" in p.compute for p in points):
         from qbcircuit import pulse
 
         pulse._dynamics()  # the install sentence when the extra is missing
@@ -241,10 +242,6 @@ def _run_pending(
         point, error = failure
         reason = str(error).rstrip(".") or type(error).__name__
         raise QbcircuitError(
-            f"Sweep point {point.index} ({_describe(point)}) failed: {reason}; the "
+            f"Sweep point {point.index} ({describe(point.parameters)}) failed: {reason}; the "
             f"{len(records)} finished points are stored in {store.root} and a rerun resumes."
         ) from error
-
-
-def _describe(point: SweepPoint) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in point.parameters.items())

@@ -88,7 +88,8 @@ class SweepConfig:
             )
         if not 0 < check_finite("sweep.level", self.level) < 1:
             raise QbcircuitError(f"Argument `sweep.level` must be in (0, 1), got {self.level!r}.")
-        check_positive("sweep.t_max", self.t_max)
+        object.__setattr__(self, "level", float(self.level))
+        object.__setattr__(self, "t_max", check_positive("sweep.t_max", self.t_max))
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> SweepConfig:
@@ -128,16 +129,6 @@ class SweepConfig:
         else:
             for point in self.points:
                 yield dict(point)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "grid": {name: list(values) for name, values in self.grid},
-            "points": [dict(point) for point in self.points],
-            "compute": list(self.compute),
-            "method": self.method,
-            "level": self.level,
-            "t_max": self.t_max,
-        }
 
 
 def _check_name(name: str, where: str) -> None:
@@ -229,7 +220,7 @@ def expand(config: RunConfig, *, yes: bool = False) -> list[SweepPoint]:
     base = dataclasses.replace(config, sweep=None, text="")
     points = []
     for index, parameters in enumerate(spec.parameter_sets()):
-        where = f"sweep point {index} ({_describe(parameters)})"
+        where = f"sweep point {index} ({describe(parameters)})"
         method = parameters.get("method", spec.method)
         if method not in METHODS:
             raise QbcircuitError(f"{where}: `method` must be one of {METHODS}, got {method!r}.")
@@ -242,7 +233,8 @@ def expand(config: RunConfig, *, yes: bool = False) -> list[SweepPoint]:
     return points
 
 
-def _describe(parameters: Mapping[str, Any]) -> str:
+def describe(parameters: Mapping[str, Any]) -> str:
+    """``name=value, ...`` of a point's parameters, for messages."""
     return ", ".join(f"{k}={v!r}" for k, v in parameters.items())
 
 
