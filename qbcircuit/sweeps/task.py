@@ -45,9 +45,9 @@ def run_point(point: SweepPoint) -> dict[str, Any]:
         values.update(
             tau=tau,
             tau_90=tau_90,
-            energy_tau=float(at.energy[0]) if at else math.nan,
-            ergotropy_tau=float(at.ergotropy[0]) if at else math.nan,
-            ratio_tau=float(at.ratio[0]) if at else math.nan,
+            energy_tau=float(at.energy[0]) if at is not None else math.nan,
+            ergotropy_tau=float(at.ergotropy[0]) if at is not None else math.nan,
+            ratio_tau=float(at.ratio[0]) if at is not None else math.nan,
         )
     if "relaxation" in point.compute:
         values["relaxation_time"] = exact.relaxation_time(model)
