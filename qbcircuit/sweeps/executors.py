@@ -20,7 +20,14 @@ from typing import Any
 
 from qbcircuit._checks import QbcircuitError
 
-__all__ = ["DASK_INSTALL", "EXECUTORS", "default_workers", "open_executor"]
+__all__ = [
+    "DASK_INSTALL",
+    "EXECUTORS",
+    "SerialExecutor",
+    "check_executor",
+    "default_workers",
+    "open_executor",
+]
 
 EXECUTORS = ("serial", "processes", "dask")
 DASK_INSTALL = 'The dask executor needs dask.distributed: pip install -e ".[dask]".'
