@@ -25,7 +25,7 @@ import itertools
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -341,15 +341,7 @@ class RunConfig:
             )
         if "model" not in document:
             raise QbcircuitError(f"Config file {where} has no [model] table.")
-        model_keys = (
-            "n_batteries",
-            "drive",
-            "coupling",
-            "dephasing",
-            "charger_detuning",
-            "battery_detuning",
-            "omega0",
-        )
+        model_keys = tuple(field.name for field in fields(StarModel))
         sweep = None
         if "sweep" in document:
             from qbcircuit.sweeps.spec import SweepConfig

@@ -61,16 +61,9 @@ def ours_pulse(model, times):
 
 def qutip_exact(model, times, basis):
     """QuTiP mesolve with our operators (the same H, jump operator and H_B)."""
-    import qutip
+    from bench_exact import qutip_energy
 
-    h = qutip.Qobj(model.hamiltonian(basis))
-    dim = h.shape[0]
-    rho0 = qutip.Qobj(np.diag(np.eye(dim)[0]).astype(complex))
-    options = {"atol": TOLERANCE, "rtol": TOLERANCE, "nsteps": 10**7}
-    hb = qutip.Qobj(model.battery_hamiltonian(basis))
-    jump = qutip.Qobj(model.jump_operator(basis))
-    result = qutip.mesolve(h, rho0, times, [jump], e_ops=[hb], options=options)
-    return np.real(np.asarray(result.expect[0]))
+    return qutip_energy(model, times, basis, tolerance=TOLERANCE)
 
 
 def piqs_exact(model, times):
@@ -103,31 +96,10 @@ def piqs_exact(model, times):
 
 
 def qutip_pulse(model, times):
-    """QuTiP with our lab-frame operators and the cosine drive coefficient."""
-    import qutip
+    """QuTiP with our lab-frame operators and the cosine drive coefficient (full space)."""
+    from bench_pulse import qutip_energy
 
-    from qbcircuit import pulse
-
-    omega0 = model.omega0
-    operators = pulse.lab_operators(model, basis="full", omega0=omega0)
-    dims = operators["static"].shape[0]
-    h = qutip.QobjEvo(
-        [
-            qutip.Qobj(operators["static"]),
-            [qutip.Qobj(operators["drives"][0]), lambda t: 2 * model.drive * math.cos(omega0 * t)],
-        ]
-    )
-    rho0 = qutip.Qobj(np.diag(np.eye(dims)[0]).astype(complex))
-    excitations = np.array([bin(i >> 1).count("1") for i in range(dims)], dtype=float)
-    result = qutip.mesolve(
-        h,
-        rho0,
-        times,
-        c_ops=[qutip.Qobj(operators["jump"])],
-        e_ops=[qutip.Qobj(np.diag(excitations).astype(complex))],
-        options={"atol": TOLERANCE, "rtol": TOLERANCE, "nsteps": 10**7},
-    )
-    return omega0 * np.real(np.asarray(result.expect[0]))
+    return qutip_energy(model, times, "full", model.omega0)
 
 
 SOLVERS = {

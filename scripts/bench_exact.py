@@ -33,7 +33,7 @@ def timed(function, repeat=1):
     return best, value
 
 
-def qutip_energy(model: StarModel, times, basis: str):
+def qutip_energy(model: StarModel, times, basis: str, tolerance: float = 1e-10):
     """E(t) from QuTiP mesolve with our operators (the same Hamiltonian and jump operator)."""
     import qutip
 
@@ -42,7 +42,7 @@ def qutip_energy(model: StarModel, times, basis: str):
     hb = qutip.Qobj(model.battery_hamiltonian(basis))
     dim = h.shape[0]
     rho0 = qutip.Qobj(np.diag(np.eye(dim)[0]).astype(complex))
-    options = {"atol": 1e-10, "rtol": 1e-10, "nsteps": 10**7, "store_states": False}
+    options = {"atol": tolerance, "rtol": tolerance, "nsteps": 10**7, "store_states": False}
     result = qutip.mesolve(h, rho0, times, [jump], e_ops=[hb], options=options)
     return np.real(np.array(result.expect[0]))
 

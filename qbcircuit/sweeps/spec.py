@@ -14,6 +14,7 @@ from typing import Any
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive
 from qbcircuit._version import __version__
 from qbcircuit.config import RunConfig
+from qbcircuit.model import StarModel
 
 __all__ = [
     "COMPUTE",
@@ -26,15 +27,7 @@ __all__ = [
     "expand",
 ]
 
-MODEL_PARAMETERS = (
-    "n_batteries",
-    "drive",
-    "coupling",
-    "dephasing",
-    "charger_detuning",
-    "battery_detuning",
-    "omega0",
-)
+MODEL_PARAMETERS = tuple(field.name for field in dataclasses.fields(StarModel))
 PARAMETERS = (*MODEL_PARAMETERS, "dt", "order", "shots", "method")
 """Names a sweep may vary: the [model] fields, [aer] dt and order, [tomography] shots, and the
 trajectory method."""
