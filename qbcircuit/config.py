@@ -187,6 +187,17 @@ class TomographyConfig:
                 f"Argument `tomography.confidence` must be in (0, 1), got {self.confidence!r}."
             )
 
+    def emulation_options(self) -> dict[str, Any]:
+        """The emulate_tomography keywords of this table, shared by the main job and sweeps
+        (``points`` selects the times: see :meth:`times`)."""
+        return {
+            "method": self.method,
+            "shots": self.shots,
+            "fitter": self.fitter,
+            "confidence": self.confidence,
+            "replicates": self.replicates,
+        }
+
     def times(self, grid: NDArray[np.float64]) -> NDArray[np.float64]:
         """``points`` times of ``grid``, evenly spread over it (both ends included)."""
         count = min(self.points, grid.size)

@@ -80,11 +80,7 @@ def _trajectory(point: SweepPoint) -> Trajectory:
             model,
             tomo.times(times),
             dt=config.aer.dt,
-            method=tomo.method,
-            shots=tomo.shots,
-            fitter=tomo.fitter,
-            confidence=tomo.confidence,
-            replicates=tomo.replicates,
+            **tomo.emulation_options(),
             **config.aer.circuit_options(),
         )
     from qbcircuit import pulse
