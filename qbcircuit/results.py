@@ -8,8 +8,10 @@ and the package version.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -178,12 +180,17 @@ class Trajectory:
         )
 
 
+REACH_STATUS = ("reached", "not reached", "unknown")
+
+
 @dataclass(frozen=True)
 class LongTime:
-    """The t -> infinity limit of the all-ground state.
+    """The t -> infinity limit of the all-ground state and the time it takes to get there.
 
     ``n_stationary`` is the number of independent stationary states of the Dicke sector
-    (N+1 at exact battery resonance, 1 when the battery is detuned).
+    (N+1 at exact battery resonance, 1 when the battery is detuned). ``reach_time`` bounds the
+    time after which |E(t) - E_inf| <= ``tolerance`` * E_inf (nan where no exact route gives
+    it); ``energy_at_horizon`` and ``ergotropy_at_horizon`` are E and W at t = ``horizon``.
     """
 
     model: StarModel
@@ -191,11 +198,29 @@ class LongTime:
     ergotropy: float
     charger_excitation: float
     n_stationary: int
+    reach_time: float = math.nan
+    tolerance: float = math.nan
+    horizon: float = math.nan
+    energy_at_horizon: float = math.nan
+    ergotropy_at_horizon: float = math.nan
     version: str = __version__
 
     @property
     def ratio(self) -> float:
-        return self.ergotropy / self.energy if self.energy > 0 else float("nan")
+        return self.ergotropy / self.energy if self.energy > 0 else math.nan
+
+    @property
+    def ratio_at_horizon(self) -> float:
+        """W/E at t = horizon (nan where not computed or E = 0)."""
+        energy = self.energy_at_horizon
+        return self.ergotropy_at_horizon / energy if energy > 0 else math.nan
+
+    @property
+    def status(self) -> str:
+        """ "reached" (reach_time <= horizon), "not reached", or "unknown" (no reach time)."""
+        if math.isnan(self.reach_time):
+            return "unknown"
+        return "reached" if self.reach_time <= self.horizon else "not reached"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,23 +230,49 @@ class LongTime:
             "ratio": self.ratio,
             "charger_excitation": self.charger_excitation,
             "n_stationary": self.n_stationary,
+            "reach_time": self.reach_time,
+            "tolerance": self.tolerance,
+            "horizon": self.horizon,
+            "status": self.status,
+            "energy_at_horizon": self.energy_at_horizon,
+            "ergotropy_at_horizon": self.ergotropy_at_horizon,
             "version": self.version,
         }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> LongTime:
+        """The inverse of :meth:`to_dict` (derived entries are recomputed, not read)."""
+        names = [f.name for f in dataclasses.fields(cls) if f.name != "model"]
+        return cls(
+            model=StarModel.from_dict(document["model"]),
+            **{name: document[name] for name in names if name in document},
+        )
 
 
 @dataclass(frozen=True)
 class RatioStudy:
-    """Long-time W/E versus N, resonant and battery-detuned side by side."""
+    """Long-time W/E versus N in three series, each with its reach time and its value at the
+    horizon: ``resonant`` (dB = 0 at the base drive F: past N* ~ 4F/g a dark state traps the
+    battery and the limit is not reached), ``scaled`` (dB = 0 with F = drive_ratio * g * N:
+    charged in a time independent of N) and ``detuned`` (dB = ``detuning``, the unique,
+    maximally mixed limit)."""
 
     base: StarModel
     detuning: float
     resonant: tuple[LongTime, ...]
     detuned: tuple[LongTime, ...]
+    scaled: tuple[LongTime, ...] = ()
+    drive_ratio: float = math.nan
     version: str = __version__
 
     @property
     def n_values(self) -> NDArray[np.int64]:
         return np.array([entry.model.n_batteries for entry in self.resonant])
+
+    def series(self) -> dict[str, tuple[LongTime, ...]]:
+        """The series by name, in the CSV's order (``scaled`` only when computed)."""
+        named = {"resonant": self.resonant, "scaled": self.scaled, "detuned": self.detuned}
+        return {name: entries for name, entries in named.items() if entries}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -229,43 +280,30 @@ class RatioStudy:
             "version": self.version,
             "base": self.base.as_dict(),
             "detuning": self.detuning,
-            "resonant": [entry.to_dict() for entry in self.resonant],
-            "detuned": [entry.to_dict() for entry in self.detuned],
+            "drive_ratio": self.drive_ratio,
+            **{name: [e.to_dict() for e in entries] for name, entries in self.series().items()},
         }
 
     def to_csv(self) -> str:
+        """One row per N; per series: E, W, W/E and stationary states of the limit, its reach
+        time and status, the drive F, and W/E at the horizon."""
+        names = list(self.series())
+        columns = ["E", "W", "ratio", "n_stationary", "reach_time", "status", "drive"]
+        columns += ["ratio_horizon"]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(
-            [
-                "n_batteries",
-                "E_resonant",
-                "W_resonant",
-                "ratio_resonant",
-                "n_stationary_resonant",
-                "E_detuned",
-                "W_detuned",
-                "ratio_detuned",
-                "n_stationary_detuned",
-                "ratio_unique_formula",
-            ]
-        )
-        for res, det in zip(self.resonant, self.detuned, strict=True):
-            n = res.model.n_batteries
-            writer.writerow(
-                [
-                    n,
-                    res.energy,
-                    res.ergotropy,
-                    res.ratio,
-                    res.n_stationary,
-                    det.energy,
-                    det.ergotropy,
-                    det.ratio,
-                    det.n_stationary,
-                    (n - 1) / (n + 1),
-                ]
-            )
+        header = ["n_batteries", "horizon", "tolerance"]
+        header += [f"{column}_{name}" for name in names for column in columns]
+        writer.writerow([*header, "ratio_unique_formula"])
+        series = self.series()
+        for index, n in enumerate(self.n_values.tolist()):
+            first = self.resonant[index]
+            row: list[Any] = [n, first.horizon, first.tolerance]
+            for name in names:
+                entry = series[name][index]
+                row += [entry.energy, entry.ergotropy, entry.ratio, entry.n_stationary]
+                row += [entry.reach_time, entry.status, entry.model.drive, entry.ratio_at_horizon]
+            writer.writerow([*row, (n - 1) / (n + 1)])
         return buffer.getvalue()
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -277,23 +315,15 @@ class RatioStudy:
     def load(cls, path: str | os.PathLike[str]) -> RatioStudy:
         document = _read_json(path, "RatioStudy")
 
-        def entries(rows: list[dict[str, Any]]) -> tuple[LongTime, ...]:
-            return tuple(
-                LongTime(
-                    model=StarModel.from_dict(row["model"]),
-                    energy=row["energy"],
-                    ergotropy=row["ergotropy"],
-                    charger_excitation=row["charger_excitation"],
-                    n_stationary=row["n_stationary"],
-                    version=row["version"],
-                )
-                for row in rows
-            )
+        def entries(name: str) -> tuple[LongTime, ...]:
+            return tuple(LongTime.from_dict(row) for row in document.get(name, []))
 
         return cls(
             base=StarModel.from_dict(document["base"]),
             detuning=document["detuning"],
-            resonant=entries(document["resonant"]),
-            detuned=entries(document["detuned"]),
+            resonant=entries("resonant"),
+            detuned=entries("detuned"),
+            scaled=entries("scaled"),
+            drive_ratio=document.get("drive_ratio", math.nan),
             version=document["version"],
         )

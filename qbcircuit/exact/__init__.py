@@ -35,13 +35,22 @@ from qbcircuit.exact._liouvillian import (
     propagate,
     split_charger,
 )
+from qbcircuit.exact._reach import (
+    REACH_DENSE_MAX_BATTERIES,
+    dense_modes,
+    reach_time,
+    resonant_modes,
+)
 from qbcircuit.exact._resonant import resonant_blocks
 from qbcircuit.model import StarModel
 from qbcircuit.results import LongTime, Trajectory
 
 __all__ = [
     "AUTO_FULL_MAX_BATTERIES",
+    "DEFAULT_HORIZON",
+    "DEFAULT_TOLERANCE",
     "DENSE_GAP_MAX_BATTERIES",
+    "REACH_DENSE_MAX_BATTERIES",
     "charging_time",
     "evolve",
     "long_time",
@@ -221,31 +230,77 @@ def _require_relaxing(model: StarModel, what: str) -> None:
             )
 
 
-def long_time(model: StarModel) -> LongTime:
-    """t -> infinity limit of the all-ground state (needs F, g, gamma > 0).
+DEFAULT_TOLERANCE = 1e-2
+"""long_time's reach time: from then on E(t) is within this share of E_inf."""
+DEFAULT_HORIZON = 1e3
+"""long_time flags a limit whose reach time exceeds this (in 1/omega0) as not reached."""
+
+
+def _limit(model: StarModel) -> tuple[NDArray[np.float64], int]:
+    """Battery state (Dicke basis) of the t -> infinity limit and the number of stationary
+    states of the sector."""
+    n = model.n_batteries
+    if model.is_resonant:
+        return resonant_blocks(model).long_time_battery_state(), n + 1
+    return np.eye(n + 1) / (n + 1), 1
+
+
+def long_time(
+    model: StarModel,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    horizon: float = DEFAULT_HORIZON,
+) -> LongTime:
+    """t -> infinity limit of the all-ground state (needs F, g, gamma > 0), with the time it
+    takes to get there.
 
     The dynamics is unital with a Hermitian jump operator, so the limit is the orthogonal
     projection of the initial state onto the commutant of {H, sz_C}. At battery resonance that
     commutant is spanned by the N+1 block projectors of :mod:`qbcircuit.exact._resonant`
     (never an arbitrary kernel element); with the battery detuned it is the identity alone and
     the limit is the maximally mixed state of the sector.
+
+    ``reach_time`` is a guaranteed bound: from then on |E(t) - E_inf| <= tolerance * E_inf
+    (:mod:`qbcircuit.exact._reach`; at resonance for any N, detuned for
+    N <= REACH_DENSE_MAX_BATTERIES, nan beyond). E and W at t = ``horizon`` are computed on the
+    same routes, so an unreached limit shows what the battery holds at the horizon instead.
     """
     _require_relaxing(model, "long_time")
-    n, omega0 = model.n_batteries, model.omega0
-    if model.is_resonant:
-        rho = resonant_blocks(model).long_time_battery_state()
-        stationary = n + 1
-    else:
-        rho = np.eye(n + 1) / (n + 1)
-        stationary = 1
-    energy = omega0 * float(np.diagonal(rho) @ np.arange(n + 1))
+    tolerance = check_finite("tolerance", tolerance)
+    if not 0 < tolerance < 1:
+        raise QbcircuitError(f"Argument `tolerance` must be in (0, 1), got {tolerance!r}.")
+    horizon = check_positive("horizon", horizon)
+    rho, stationary = _limit(model)
+    omega0 = model.omega0
+    energy = omega0 * float(np.diagonal(rho) @ np.arange(model.n_batteries + 1))
+    reach, at_horizon = _reach(model, tolerance * energy, horizon)
     return LongTime(
         model=model,
         energy=energy,
         ergotropy=thermo.ergotropy_symmetric(rho, omega0),
         charger_excitation=0.5,
         n_stationary=stationary,
+        reach_time=reach,
+        tolerance=tolerance,
+        horizon=horizon,
+        energy_at_horizon=at_horizon[0],
+        ergotropy_at_horizon=at_horizon[1],
     )
+
+
+def _reach(model: StarModel, target: float, horizon: float) -> tuple[float, tuple[float, float]]:
+    """(reach time, (E, W) at the horizon) on an exact mode route, nan where there is none."""
+    if model.is_resonant:
+        reach = reach_time(resonant_modes(model, resonant_blocks(model), target), target)
+        at = evolve(model, [horizon], basis="dicke", keep_states=False)
+        return reach, (float(at.energy[0]), float(at.ergotropy[0]))
+    if model.n_batteries > REACH_DENSE_MAX_BATTERIES:
+        return math.nan, (math.nan, math.nan)
+    modes, values, weighted = dense_modes(model)
+    dim = 2 * (model.n_batteries + 1)
+    joint = (weighted @ np.exp(values * horizon)).reshape(dim, dim)
+    energy, work, *_ = next(state_rows(model, [joint], "dicke", keep=False))
+    return reach_time(modes, target), (energy, work)
 
 
 def relaxation_time(model: StarModel) -> float:
@@ -307,8 +362,10 @@ def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: flo
     if not 0 < level < 1:
         raise QbcircuitError(f"Argument `level` must be in (0, 1), got {level!r}.")
     t_max = check_positive("t_max", t_max)
-    target = level * long_time(model).energy
+    _require_relaxing(model, "charging_time")
     n = model.n_batteries
+    rho, _ = _limit(model)
+    target = level * model.omega0 * float(np.diagonal(rho) @ np.arange(n + 1))
     frequency = (
         model.drive
         + model.coupling * (n + 1) / 2
