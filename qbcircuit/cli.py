@@ -291,25 +291,15 @@ def _run(args: argparse.Namespace) -> None:
             model,
             config.study.n_values,
             battery_detuning=config.study.battery_detuning,
+            drive_ratio=config.study.drive_ratio,
+            tolerance=config.study.tolerance,
+            horizon=config.study.horizon,
             progress=not args.no_progress,
         ),
         RatioStudy.load,
     )
     plots.plot_ratio_study(study, out / "ratio_vs_n.png")
-    print(
-        f"  long-time W/E vs N ({'reused' if reused else 'computed'}; "
-        f"detuned series dB={study.detuning:g}):"
-    )
-    print(
-        f"  {'N':>6} {'W/E resonant':>13} {'#stationary':>11} {'W/E detuned':>12} "
-        f"{'(N-1)/(N+1)':>12}"
-    )
-    for res, det in zip(study.resonant, study.detuned, strict=True):
-        n = res.model.n_batteries
-        print(
-            f"  {n:>6} {res.ratio:>13.6f} {res.n_stationary:>11} {det.ratio:>12.6f} "
-            f"{(n - 1) / (n + 1):>12.6f}"
-        )
+    _print_study(study, reused)
     outputs = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     summary = {
         "config": str(path),
@@ -319,6 +309,34 @@ def _run(args: argparse.Namespace) -> None:
     }
     write_atomic(out / "summary.json", json.dumps(summary, indent=1))
     print(f"  wrote {out}/: {', '.join(outputs)}")
+
+
+def _print_study(study: RatioStudy, reused: bool) -> None:
+    horizon, tolerance = study.resonant[0].horizon, study.resonant[0].tolerance
+    print(
+        f"  long-time W/E vs N ({'reused' if reused else 'computed'}; the limit, and whether "
+        f"E is within {tolerance:.0%} of it by t = {horizon:g}, else W/E at that time):"
+    )
+    names = {
+        "resonant": f"resonant F={study.base.drive:g}",
+        "scaled": f"resonant F={study.drive_ratio:g}gN",
+        "detuned": f"detuned dB={study.detuning:g}",
+    }
+    series = study.series()
+    print(f"  {'N':>6} " + " ".join(f"{names[name]:>30}" for name in series) + "  (N-1)/(N+1)")
+    for index, n in enumerate(study.n_values.tolist()):
+        cells = []
+        for entries in series.values():
+            entry = entries[index]
+            if entry.status == "reached":
+                cells.append(f"{entry.ratio:.6f} reached t={entry.reach_time:.3g}")
+            elif entry.status == "not reached":
+                cells.append(f"{entry.ratio:.6f} NOT, now {entry.ratio_at_horizon:.4f}")
+            else:
+                cells.append(f"{entry.ratio:.6f} reach time n/a")
+        print(
+            f"  {n:>6} " + " ".join(f"{cell:>30}" for cell in cells) + f"  {(n - 1) / (n + 1):.6f}"
+        )
 
 
 def _compare(args: argparse.Namespace) -> None:

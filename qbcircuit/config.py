@@ -2,7 +2,9 @@
 
     [model]   StarModel fields (see qbcircuit.model)
     [times]   stop (> 0), points (>= 2): time traces on linspace(0, stop, points)
-    [study]   n_values (increasing integers >= 1), battery_detuning (!= 0, for the detuned series)
+    [study]   n_values (increasing integers >= 1), battery_detuning (!= 0, for the detuned series),
+              drive_ratio (> 0: the scaled series F = drive_ratio g N), horizon (> 0) and
+              tolerance (in (0, 1)): a limit not within tolerance of E_inf by horizon is flagged
     [aer]     dt, order, ordering, dephasing, instances, seed, n_values: the Trotter emulation
               compared with exact (n_values defaults to the model's N)
     [tomography] method, shots, fitter, points, replicates, confidence: tomography of the
@@ -103,8 +105,17 @@ class TimeGrid:
 
 @dataclass(frozen=True)
 class StudyConfig:
+    """[study]: long-time W/E versus N (see qbcircuit.studies.long_time_versus_n).
+
+    ``drive_ratio`` sets the scaled resonant series F = drive_ratio * g * N; a limit whose
+    reach time (E within ``tolerance`` of E_inf) exceeds ``horizon`` is flagged not reached.
+    """
+
     n_values: tuple[int, ...] = _DEFAULT_N
     battery_detuning: float = 0.5
+    drive_ratio: float = 2.0
+    horizon: float = 1e3
+    tolerance: float = 1e-2
 
     def __post_init__(self) -> None:
         values = self.n_values
@@ -125,6 +136,16 @@ class StudyConfig:
                 "detuned series), got 0."
             )
         object.__setattr__(self, "battery_detuning", detuning)
+        object.__setattr__(
+            self, "drive_ratio", check_positive("study.drive_ratio", self.drive_ratio)
+        )
+        object.__setattr__(self, "horizon", check_positive("study.horizon", self.horizon))
+        tolerance = check_finite("study.tolerance", self.tolerance)
+        if not 0 < tolerance < 1:
+            raise QbcircuitError(
+                f"Argument `study.tolerance` must be in (0, 1), got {self.tolerance!r}."
+            )
+        object.__setattr__(self, "tolerance", tolerance)
 
 
 @dataclass(frozen=True)
@@ -367,7 +388,7 @@ class RunConfig:
                 ),
                 times=TimeGrid(**_table(document, "times", ("stop", "points"), where)),
                 study=StudyConfig(
-                    **_table(document, "study", ("n_values", "battery_detuning"), where)
+                    **_table(document, "study", tuple(f.name for f in fields(StudyConfig)), where)
                 ),
                 aer=AerConfig(**_table(document, "aer", _AER_KEYS, where)),
                 tomography=TomographyConfig(

@@ -1,13 +1,14 @@
-"""Studies built from the public solvers: long-time W/E versus N."""
+"""Studies built from the public solvers: long-time W/E versus N, with what is reached."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from tqdm import tqdm
 
 from qbcircuit import exact
-from qbcircuit._checks import QbcircuitError, check_finite
+from qbcircuit._checks import QbcircuitError, check_finite, check_positive
 from qbcircuit.model import StarModel
 from qbcircuit.results import RatioStudy
 
@@ -19,22 +20,42 @@ def long_time_versus_n(
     n_values: Sequence[int],
     *,
     battery_detuning: float,
+    drive_ratio: float | None = 2.0,
+    tolerance: float = exact.DEFAULT_TOLERANCE,
+    horizon: float = exact.DEFAULT_HORIZON,
     progress: bool = False,
 ) -> RatioStudy:
-    """Long-time E, W, W/E of ``model`` for each N: at resonance (dB = 0) and with dB detuned.
+    """Long-time E, W, W/E for each N, with reach times and the values at ``horizon``.
 
-    The resonant series has N+1 stationary states and depends on F/g; the detuned one has a
-    unique, maximally mixed steady state with W/E = (N-1)/(N+1).
+    Three series from ``model``: at resonance (dB = 0) with the model's drive F, whose N+1
+    stationary states make the limit depend on F/g and which a dark state keeps from being
+    reached past N ~ 4F/g; at resonance with F = drive_ratio * g * N (None leaves it out),
+    reached in a time nearly independent of N; with dB = ``battery_detuning``, a unique,
+    maximally mixed limit with W/E = (N-1)/(N+1).
     """
     detuning = check_finite("battery_detuning", battery_detuning)
     if detuning == 0:
         raise QbcircuitError("Argument `battery_detuning` must be != 0, got 0.")
-    resonant, detuned = [], []
+    if drive_ratio is not None:
+        drive_ratio = check_positive("drive_ratio", drive_ratio)
+    if model.coupling <= 0 and drive_ratio is not None:
+        raise QbcircuitError("A scaled-drive series F = drive_ratio g N needs `coupling` > 0.")
+    options = {"tolerance": tolerance, "horizon": horizon}
+    resonant, scaled, detuned = [], [], []
     for n in tqdm(
         list(n_values), desc="long-time W/E vs N", unit="N", disable=not progress, leave=False
     ):
-        resonant.append(exact.long_time(model.replace(n_batteries=n, battery_detuning=0.0)))
-        detuned.append(exact.long_time(model.replace(n_batteries=n, battery_detuning=detuning)))
+        at_n = model.replace(n_batteries=n, battery_detuning=0.0)
+        resonant.append(exact.long_time(at_n, **options))
+        if drive_ratio is not None:
+            drive = drive_ratio * model.coupling * n
+            scaled.append(exact.long_time(at_n.replace(drive=drive), **options))
+        detuned.append(exact.long_time(at_n.replace(battery_detuning=detuning), **options))
     return RatioStudy(
-        base=model, detuning=detuning, resonant=tuple(resonant), detuned=tuple(detuned)
+        base=model,
+        detuning=detuning,
+        resonant=tuple(resonant),
+        detuned=tuple(detuned),
+        scaled=tuple(scaled),
+        drive_ratio=math.nan if drive_ratio is None else drive_ratio,
     )

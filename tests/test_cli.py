@@ -69,6 +69,8 @@ def test_run_writes_outputs_and_resumes(tmp_path):
         assert float(row["ratio_detuned"]) == pytest.approx((n - 1) / (n + 1), abs=1e-12)
         assert int(row["n_stationary_resonant"]) == n + 1
         assert float(row["E_resonant"]) == pytest.approx(n / 2, abs=1e-10)
+        assert row["status_scaled"] == "reached" and float(row["drive_scaled"]) == n
+    assert [r["status_resonant"] for r in rows] == ["reached"] * 3 + ["not reached"]
     assert "computed" in first.stdout and " 40 " in first.stdout
     trajectory = json.loads((out / "trajectory.json").read_text())
     assert trajectory["model"]["n_batteries"] == 2

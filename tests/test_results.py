@@ -65,6 +65,13 @@ def test_ratio_study_roundtrip(tmp_path):
     loaded = type(study).load(path)
     assert [e.ratio for e in loaded.detuned] == pytest.approx([0.0, 0.5, 9 / 11], abs=1e-12)
     assert [e.n_stationary for e in loaded.resonant] == [2, 4, 11]
+    assert [e.model.drive for e in loaded.scaled] == [1.0, 3.0, 10.0]  # F = 2gN, g = 0.5
+    for name, entries in study.series().items():
+        again = loaded.series()[name]
+        assert [e.status for e in again] == [e.status for e in entries]
+        assert [e.reach_time for e in again] == [e.reach_time for e in entries]
+        assert [e.ratio_at_horizon for e in again] == [e.ratio_at_horizon for e in entries]
+    assert loaded.resonant[2].status == "not reached"  # F = 1 < gN/4 at N = 10
     rows = list(csv.DictReader((tmp_path / "study.csv").open()))
     assert [float(r["ratio_detuned"]) for r in rows] == pytest.approx(
         [float(r["ratio_unique_formula"]) for r in rows], abs=1e-12

@@ -34,7 +34,17 @@ trajectory method."""
 COMPUTE = ("long_time", "charging", "relaxation", "trajectory")
 METHODS = ("exact", "aer", "tomography", "pulse")
 DEFAULT_LIMIT = 1000
-_SWEEP_KEYS = ("compute", "method", "limit", "level", "t_max", "grid", "points")
+_SWEEP_KEYS = (
+    "compute",
+    "method",
+    "limit",
+    "level",
+    "t_max",
+    "horizon",
+    "tolerance",
+    "grid",
+    "points",
+)
 
 
 # --------------------------------------------------------------------------- config
@@ -50,6 +60,8 @@ class SweepConfig:
     limit: int = DEFAULT_LIMIT
     level: float = 1 - 1 / math.e
     t_max: float = 1e4
+    horizon: float = 1e3
+    tolerance: float = 1e-2
 
     def __post_init__(self) -> None:
         if bool(self.grid) == bool(self.points):
@@ -83,6 +95,12 @@ class SweepConfig:
             raise QbcircuitError(f"Argument `sweep.level` must be in (0, 1), got {self.level!r}.")
         object.__setattr__(self, "level", float(self.level))
         object.__setattr__(self, "t_max", check_positive("sweep.t_max", self.t_max))
+        object.__setattr__(self, "horizon", check_positive("sweep.horizon", self.horizon))
+        if not 0 < check_finite("sweep.tolerance", self.tolerance) < 1:
+            raise QbcircuitError(
+                f"Argument `sweep.tolerance` must be in (0, 1), got {self.tolerance!r}."
+            )
+        object.__setattr__(self, "tolerance", float(self.tolerance))
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> SweepConfig:
@@ -145,6 +163,8 @@ class SweepPoint:
     compute: tuple[str, ...]
     level: float
     t_max: float
+    horizon: float = 1e3
+    tolerance: float = 1e-2
 
     def content(self) -> dict[str, Any]:
         """Everything that determines this point's result (hashed into its key)."""
@@ -156,6 +176,8 @@ class SweepPoint:
         }
         if "charging" in self.compute:
             content["charging"] = {"level": self.level, "t_max": self.t_max}
+        if "long_time" in self.compute:
+            content["long_time"] = {"horizon": self.horizon, "tolerance": self.tolerance}
         if "trajectory" in self.compute:
             content["method"] = self.method
             content["times"] = dataclasses.asdict(config.times)
@@ -219,7 +241,15 @@ def expand(config: RunConfig, *, yes: bool = False) -> list[SweepPoint]:
             raise QbcircuitError(f"{where}: `method` must be one of {METHODS}, got {method!r}.")
         resolved = _resolve(base, parameters, where)
         point = SweepPoint(
-            index, parameters, resolved, method, spec.compute, spec.level, spec.t_max
+            index,
+            parameters,
+            resolved,
+            method,
+            spec.compute,
+            spec.level,
+            spec.t_max,
+            spec.horizon,
+            spec.tolerance,
         )
         _check_point(point, where)
         points.append(point)

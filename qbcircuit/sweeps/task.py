@@ -18,12 +18,17 @@ __all__ = ["run_point"]
 def run_point(point: SweepPoint) -> dict[str, Any]:
     """Compute one point (runs in a worker): scalar results and, if asked, the trajectory.
 
-    Scalars: ``energy_inf``, ``ergotropy_inf``, ``ratio_inf``, ``n_stationary`` (long_time,
-    exact); ``tau``, ``tau_90``, and ``energy_tau``, ``ergotropy_tau``, ``ratio_tau`` at
-    ``tau`` (charging, exact; tau is the first time E >= level * E_inf, inf if never before
-    t_max); ``relaxation_time`` (1/gap, exact); ``energy_final``, ``ergotropy_final``,
-    ``ratio_final`` (+ ``*_error`` when sampled), ``ergotropy_max``, ``time_ergotropy_max``
-    (trajectory, by ``method``).
+    Scalars, by compute:
+
+    * long_time (exact): ``energy_inf``, ``ergotropy_inf``, ``ratio_inf``, ``n_stationary``,
+      ``reach_time`` (E within ``tolerance`` of E_inf from then on), ``horizon``, ``reach``
+      ("reached" or "not reached" by the horizon, or "unknown"), and ``energy_horizon``,
+      ``ergotropy_horizon``, ``ratio_horizon`` at t = horizon;
+    * charging (exact): ``tau``, ``tau_90`` (first time E >= level * E_inf, inf if never before
+      t_max) and ``energy_tau``, ``ergotropy_tau``, ``ratio_tau`` at ``tau``;
+    * relaxation (exact): ``relaxation_time`` (1/gap);
+    * trajectory (by ``method``): ``energy_final``, ``ergotropy_final``, ``ratio_final``
+      (+ ``*_error`` when sampled), ``ergotropy_max``, ``time_ergotropy_max``.
     """
     from qbcircuit import exact
 
@@ -31,12 +36,18 @@ def run_point(point: SweepPoint) -> dict[str, Any]:
     model = point.config.model
     values: dict[str, Any] = {}
     if "long_time" in point.compute:
-        limit = exact.long_time(model)
+        limit = exact.long_time(model, tolerance=point.tolerance, horizon=point.horizon)
         values.update(
             energy_inf=limit.energy,
             ergotropy_inf=limit.ergotropy,
             ratio_inf=limit.ratio,
             n_stationary=limit.n_stationary,
+            reach_time=limit.reach_time,
+            horizon=limit.horizon,
+            reach=limit.status,
+            energy_horizon=limit.energy_at_horizon,
+            ergotropy_horizon=limit.ergotropy_at_horizon,
+            ratio_horizon=limit.ratio_at_horizon,
         )
     if "charging" in point.compute:
         tau = exact.charging_time(model, level=point.level, t_max=point.t_max)
