@@ -36,11 +36,21 @@ from qbcircuit.exact._liouvillian import liouvillian
 from qbcircuit.exact._resonant import ResonantBlocks
 from qbcircuit.model import StarModel
 
-__all__ = ["REACH_DENSE_MAX_BATTERIES", "Modes", "dense_modes", "reach_time", "resonant_modes"]
+__all__ = [
+    "RATE_RESOLUTION",
+    "REACH_DENSE_MAX_BATTERIES",
+    "Modes",
+    "dense_modes",
+    "reach_time",
+    "resonant_modes",
+]
 
 REACH_DENSE_MAX_BATTERIES = 16
 """Off resonance the reach time needs the dense sector spectrum, (2(N+1))^2 square: N <= 16
 (about 5 s at N = 16 on one core; N = 24 takes about a minute)."""
+
+RATE_RESOLUTION = 1e-12
+"""Decay rates below this share of the fastest count as zero: their reach time is inf."""
 
 _PRUNE = 1e-3  # share of the target left to pairs bounded by their initial weight
 
@@ -64,7 +74,9 @@ def reach_time(modes: Modes, target: float) -> float:
         return math.inf
     if float(np.sum(amplitudes)) <= target:
         return 0.0
-    frozen = rates <= 0  # modes that never decay stay in the bound at their full size
+    # modes that never decay stay in the bound at their full size, and so do those slower than
+    # round-off can resolve (the eigenvalues carry absolute errors ~1e-16 of the fastest rate)
+    frozen = rates <= RATE_RESOLUTION * float(np.max(rates, initial=1.0))
     target -= float(np.sum(amplitudes[frozen]))
     if target <= 0:
         return math.inf
