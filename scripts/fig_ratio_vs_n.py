@@ -1,11 +1,15 @@
-"""Asymptotic freedom: the long-time W/E of the battery versus N (exact, N = 1..1000), at
-resonance and with the battery detuned, against (N-1)/(N+1), and 1 - W/E on log axes with
-its fitted exponent (the 1/N law); and W/E at t = 30 from the Trotter circuits on Aer and
-from their tomography at small N, beside the exact value at the same time.
+"""Asymptotic freedom: the long-time W/E of the battery versus N (exact, N = 1..1000) in three
+series, each with the time it takes to get there: at resonance with F = 1 (a limit that a dark
+state keeps from being reached past N ~ 4F/g: W/E at the horizon is drawn beside it), at
+resonance with F = 2gN (reached in t < 20 at every N) and with the battery detuned (the unique
+limit (N-1)/(N+1); reach times from the dense spectrum up to N = 16); 1 - W/E on log axes with
+fitted exponents (the 1/N law); and W/E at t = 30 from the Trotter circuits on Aer and from
+their tomography at small N, beside the exact value at the same time.
 
 Two sweeps (qbcircuit.sweeps), stored under OUT/ and resumed on a rerun:
-OUT/store-exact (long_time over N x dB) and OUT/store-circuits (trajectory over N x dB x method).
-Writes ratio_vs_n.csv, circuits_ratio.csv, fits.json, ratio_vs_n.png.
+OUT/store-exact (long_time over N x series) and OUT/store-circuits (trajectory over N x dB x
+method). Writes ratio_vs_n.csv (reach time, reached flag and W/E at the horizon per series),
+circuits_ratio.csv, fits.json, ratio_vs_n.png.
 
     python scripts/fig_ratio_vs_n.py --out fig-out [--quick] [--executor serial]
 """
@@ -19,36 +23,79 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from qbcircuit import sweeps
+from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
-from qbcircuit.results import write_atomic
+from qbcircuit.model import StarModel
+from qbcircuit.results import LongTime, RatioStudy, write_atomic
 
-MODEL = """
+DRIVE, COUPLING, DEPHASING = 1.0, 0.5, 1.0
+MODEL = f"""
 [model]
 n_batteries = 1
-drive = 1.0
-coupling = 0.5
-dephasing = 1.0
+drive = {DRIVE}
+coupling = {COUPLING}
+dephasing = {DEPHASING}
 """
 DETUNING = 0.5
+DRIVE_RATIO = 2.0  # the scaled series: F = DRIVE_RATIO g N
+HORIZON = 1e3
 STOP = 30.0
 N_FULL = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 70, 100, 150, 200, 300, 500, 700, 1000]
 N_QUICK = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 70, 100]
 FIT_FROM = 16  # 1 - W/E ~ N^a fitted over N >= FIT_FROM
+SERIES = ("resonant", "scaled", "detuned")
+
+
+def series_point(series: str, n: int) -> dict[str, float]:
+    """The drive and battery detuning of one series at N."""
+    if series == "scaled":
+        return {"drive": DRIVE_RATIO * COUPLING * n, "battery_detuning": 0.0}
+    return {"drive": DRIVE, "battery_detuning": DETUNING if series == "detuned" else 0.0}
 
 
 def exact_config(n_values: Sequence[int]) -> RunConfig:
+    points = "".join(
+        f"[[sweep.points]]\nn_batteries = {n}\n"
+        + "".join(f"{key} = {value!r}\n" for key, value in series_point(series, n).items())
+        for n in n_values
+        for series in SERIES
+    )
     text = f"""{MODEL}
 [sweep]
 compute = ["long_time"]
-[sweep.grid]
-battery_detuning = [0.0, {DETUNING}]
-n_batteries = {list(n_values)}
-"""
+horizon = {HORIZON}
+{points}"""
     return RunConfig.from_text(text, "fig_ratio_vs_n (exact)")
+
+
+def study_from_rows(rows: Sequence[dict]) -> RatioStudy:
+    """The RatioStudy of the exact sweep's rows (points in N-major, SERIES order)."""
+    names = [field for field in StarModel.__dataclass_fields__]
+    entries: dict[str, list[LongTime]] = {series: [] for series in SERIES}
+    for index, row in enumerate(rows):
+        entries[SERIES[index % len(SERIES)]].append(
+            LongTime(
+                model=StarModel(**{name: row[name] for name in names}),
+                energy=row["energy_inf"],
+                ergotropy=row["ergotropy_inf"],
+                charger_excitation=0.5,
+                n_stationary=row["n_stationary"],
+                reach_time=row["reach_time"],
+                tolerance=1e-2,
+                horizon=row["horizon"],
+                energy_at_horizon=row["energy_horizon"],
+                ergotropy_at_horizon=row["ergotropy_horizon"],
+            )
+        )
+    return RatioStudy(
+        base=entries["resonant"][0].model,
+        detuning=DETUNING,
+        resonant=tuple(entries["resonant"]),
+        detuned=tuple(entries["detuned"]),
+        scaled=tuple(entries["scaled"]),
+        drive_ratio=DRIVE_RATIO,
+    )
 
 
 def circuits_config(n_values: Sequence[int], shots: int) -> RunConfig:
@@ -90,25 +137,27 @@ def main(argv: Sequence[str] | None = None) -> dict:
     long = sweeps.sweep(
         exact_config(N_QUICK if args.quick else N_FULL), args.out / "store-exact", **run
     )
-    n = long.column("n_batteries", battery_detuning=0.0)
-    resonant = long.column("ratio_inf", battery_detuning=0.0)
-    detuned = long.column("ratio_inf", battery_detuning=DETUNING)
-    stationary = long.column("n_stationary", battery_detuning=0.0)
-    formula = (n - 1) / (n + 1)
-    lines = ["n_batteries,ratio_resonant,n_stationary_resonant,ratio_detuned,ratio_formula"]
-    lines += [
-        f"{k},{a!r},{s},{b!r},{f!r}"
-        for k, a, s, b, f in zip(
-            *(x.tolist() for x in (n, resonant, stationary, detuned, formula)), strict=True
-        )
-    ]
-    write_atomic(args.out / "ratio_vs_n.csv", "\n".join(lines) + "\n")
-
+    study = study_from_rows(long.rows())
+    write_atomic(args.out / "ratio_vs_n.csv", study.to_csv())
+    n = study.n_values
     tail = n >= FIT_FROM
-    fits: dict = {"fit_from_n": FIT_FROM}
-    for series, ratio in (("resonant", resonant), ("detuned", detuned)):
+    fits: dict = {"fit_from_n": FIT_FROM, "horizon": HORIZON}
+    for series, entries in study.series().items():
+        ratio = np.array([entry.ratio for entry in entries])
+        reached = np.array([entry.status == "reached" for entry in entries])
         exponent, prefactor = power_law(n[tail], 1 - ratio[tail])
-        fits[series] = {"exponent": exponent, "prefactor": prefactor}
+        fits[series] = {
+            "exponent": exponent,
+            "prefactor": prefactor,
+            "reached_points_in_fit": int(np.sum(reached[tail])),
+            "fit_points": int(np.sum(tail)),
+            "n_times_one_minus_ratio_at_largest_n": float(n[-1] * (1 - ratio[-1])),
+            "max_reach_time_reached": max(
+                (e.reach_time for e in entries if e.status == "reached"), default=math.nan
+            ),
+        }
+    formula = (n - 1) / (n + 1)
+    detuned = np.array([entry.ratio for entry in study.detuned])
     fits["max_abs_detuned_minus_formula"] = float(np.max(np.abs(detuned - formula)))
 
     circuits = sweeps.sweep(
@@ -118,29 +167,34 @@ def main(argv: Sequence[str] | None = None) -> dict:
     )
     rows = ["n_batteries,battery_detuning,method,time,ratio,ratio_error"]
     for row in circuits.rows():
-        error = math.nan
-        if "ergotropy_final_error" in row and row["energy_final"] > 0:  # first-order propagation
-            error = row["ratio_final"] * math.hypot(
-                row["ergotropy_final_error"] / max(row["ergotropy_final"], 1e-12),
-                row["energy_final_error"] / row["energy_final"],
-            )
         rows.append(
             f"{row['n_batteries']},{row['battery_detuning']!r},{row['method']},{STOP!r},"
-            f"{row['ratio_final']!r},{error!r}"
+            f"{row['ratio_final']!r},{ratio_error(row)!r}"
         )
     write_atomic(args.out / "circuits_ratio.csv", "\n".join(rows) + "\n")
     write_atomic(args.out / "fits.json", json.dumps(fits, indent=1))
-    plot(args.out / "ratio_vs_n.png", n, resonant, detuned, fits, circuits.rows())
+    plot(args.out / "ratio_vs_n.png", study, fits, circuits.rows())
 
-    print(f"W/E versus N (F=1, g=0.5, gamma=1; detuned dB={DETUNING}):")
-    print(f"  {'N':>5} {'resonant':>10} {'detuned':>10} {'(N-1)/(N+1)':>12}")
-    for k, a, b, f in zip(n, resonant, detuned, formula, strict=True):
-        print(f"  {k:>5} {a:>10.6f} {b:>10.6f} {f:>12.6f}")
-    for series in ("resonant", "detuned"):
+    print(
+        f"W/E versus N (g={COUPLING:g}, gamma={DEPHASING:g}): limit [reached by t={HORIZON:g}? "
+        "else W/E then]"
+    )
+    print(f"  {'N':>5} {'F=1, dB=0':>24} {'F=2gN, dB=0':>24} {'F=1, dB=0.5':>24}")
+    for index, k in enumerate(n.tolist()):
+        cells = []
+        for entries in study.series().values():
+            entry = entries[index]
+            note = {"reached": "yes", "unknown": "?"}.get(
+                entry.status, f"no: {entry.ratio_at_horizon:.4f}"
+            )
+            cells.append(f"{entry.ratio:.6f} [{note}]")
+        print(f"  {k:>5} " + " ".join(f"{cell:>24}" for cell in cells))
+    for series in SERIES:
         fit = fits[series]
         print(
             f"  1 - W/E ({series}, N >= {FIT_FROM}) ~ {fit['prefactor']:.3f} "
-            f"N^{fit['exponent']:.3f}"
+            f"N^{fit['exponent']:.3f} ({fit['reached_points_in_fit']} of {fit['fit_points']} "
+            "points reached)"
         )
     print(f"  circuits at t = {STOP:g} (method: W/E):")
     for row in circuits.rows():
@@ -152,43 +206,45 @@ def main(argv: Sequence[str] | None = None) -> dict:
     return fits
 
 
-def plot(path, n, resonant, detuned, fits, circuit_rows) -> None:
-    figure = Figure(figsize=(11, 4.2))
-    FigureCanvasAgg(figure)
-    left, right = figure.subplots(1, 2)
-    grid = np.geomspace(1, n.max(), 200)
-    left.plot(n, resonant, "o-", label="resonant (exact)")
-    left.plot(n, detuned, "s-", label=f"detuned dB={DETUNING:g} (exact)")
-    left.plot(grid, (grid - 1) / (grid + 1), "k--", lw=1, label="(N-1)/(N+1)")
-    markers = {"exact": "x", "aer": "^", "tomography": "D"}
+def ratio_error(row: dict) -> float:
+    """One standard error of W/E from those of W and E (first-order propagation)."""
+    if "ergotropy_final_error" not in row or row["energy_final"] <= 0:
+        return math.nan
+    return row["ratio_final"] * math.hypot(
+        row["ergotropy_final_error"] / max(row["ergotropy_final"], 1e-12),
+        row["energy_final_error"] / row["energy_final"],
+    )
+
+
+def plot(path: Path, study: RatioStudy, fits: dict, circuit_rows: list[dict]) -> None:
+    figure = plots.ratio_study_figure(study)
+    left, right = figure.axes
+    markers = {"exact": "+", "aer": "^", "tomography": "D"}
     for row in circuit_rows:
-        left.plot(
+        left.errorbar(
             row["n_batteries"],
             row["ratio_final"],
-            markers[row["method"]],
+            yerr=ratio_error(row) if row["method"] == "tomography" else None,
+            fmt=markers[row["method"]],
             color="C0" if row["battery_detuning"] == 0 else "C1",
             mfc="none",
-            ms=8,
+            ms=7,
         )
     for method, marker in markers.items():
-        left.plot([], [], marker, color="gray", mfc="none", label=f"{method}, t = {STOP:g}")
-    left.set(xscale="log", xlabel="N", ylabel="W/E", title="long-time W/E versus N")
-    left.legend(fontsize=7)
-    right.loglog(n, 1 - resonant, "o-", label="resonant")
-    right.loglog(n, 1 - detuned, "s-", label="detuned")
-    right.loglog(grid, 2 / (grid + 1), "k--", lw=1, label="2/(N+1)")
-    for series, style in (("resonant", "C0:"), ("detuned", "C1:")):
+        left.plot([], [], marker, color="gray", mfc="none", label=f"{method}, $t = {STOP:g}$")
+    left.legend(fontsize=6)
+    grid = np.geomspace(FIT_FROM, study.n_values.max(), 50)
+    for series, style in (("scaled", "C2--"),):  # the reached series
         fit = fits[series]
         right.loglog(
             grid,
             fit["prefactor"] * grid ** fit["exponent"],
             style,
-            label=f"fit N>={FIT_FROM}: N^{fit['exponent']:.2f}",
+            lw=1,
+            label=rf"fit $N \geq {FIT_FROM}$: $N^{{{fit['exponent']:.2f}}}$ ({series} limit)",
         )
-    right.set(xlabel="N", ylabel="1 - W/E", title="the 1/N law")
     right.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    plots.save_png(figure, path)
 
 
 if __name__ == "__main__":

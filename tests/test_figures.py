@@ -40,8 +40,19 @@ def test_ratio_versus_n(tmp_path):
     np.testing.assert_allclose(detuned, (n - 1) / (n + 1), atol=EXACT)
     assert n.max() == 100 and np.all(np.diff(resonant) > 0) and np.all(resonant < 1)
     assert [int(r["n_stationary_resonant"]) for r in rows] == [int(k) + 1 for k in n]
-    for series in ("resonant", "detuned"):  # the 1/N law
+    for series in ("resonant", "scaled", "detuned"):  # the 1/N law
         assert fits[series]["exponent"] == pytest.approx(-1, abs=0.1)
+    # F = 1 at resonance: the dark state keeps the limit from being reached past N* = 8;
+    # F = 2gN is reached at every N, in a time nearly independent of N
+    by_n = {int(r["n_batteries"]): r for r in rows}
+    assert by_n[100]["status_resonant"] == "not reached"
+    assert float(by_n[100]["reach_time_resonant"]) > 1e6
+    assert float(by_n[100]["ratio_horizon_resonant"]) < 0.7 < float(by_n[100]["ratio_resonant"])
+    assert by_n[4]["status_resonant"] == "reached"
+    assert all(r["status_scaled"] == "reached" for r in rows)
+    assert all(float(r["reach_time_scaled"]) < 100 for r in rows)
+    assert fits["scaled"]["reached_points_in_fit"] == fits["scaled"]["fit_points"]
+    assert fits["resonant"]["reached_points_in_fit"] == 0
     assert json.loads((tmp_path / "fits.json").read_text()) == fits
     circuits = table(tmp_path / "circuits_ratio.csv")
     assert {r["method"] for r in circuits} == {"exact", "aer", "tomography"}
@@ -57,6 +68,24 @@ def test_ratio_versus_n(tmp_path):
         if r["method"] == "tomography":  # shots: a 5-sigma band
             assert abs(float(r["ratio"]) - reference) < 5 * float(r["ratio_error"]) + 0.02
     assert (tmp_path / "ratio_vs_n.png").stat().st_size > 10_000
+
+
+def test_tradeoff(tmp_path):
+    rows = quick("fig_tradeoff", tmp_path)
+    by = {(r["n_batteries"], r["battery_detuning"], r["drive_ratio"]): r for r in rows}
+    # N = 8 at resonance: the strong drive charges in tau = 4.3 to W/E = 0.749, the weak one
+    # in tau = 5858 to 0.829 (the trade-off)
+    assert by[8, 0.0, 2.0]["ratio_tau"] == pytest.approx(0.749, abs=1e-3)
+    assert by[8, 0.0, 2.0]["tau"] == pytest.approx(4.29, abs=0.01)
+    assert by[8, 0.0, 0.25]["ratio_tau"] == pytest.approx(0.829, abs=1e-3)
+    assert by[8, 0.0, 0.25]["tau"] == pytest.approx(5858, rel=1e-3)
+    for n in (4, 8):  # detuned: the same limit (N-1)/(N+1) for every drive
+        limits = [r["ratio_inf"] for r in rows if r["n_batteries"] == n and r["battery_detuning"]]
+        assert limits == pytest.approx([(n - 1) / (n + 1)] * 3, abs=EXACT)
+    saved = table(tmp_path / "tradeoff.csv")
+    assert len(saved) == len(rows) == 2 * 2 * 3
+    assert {r["reach"] for r in saved} <= {"reached", "not reached"}
+    assert (tmp_path / "tradeoff.png").stat().st_size > 10_000
 
 
 def test_charging_versus_n(tmp_path):
@@ -87,10 +116,18 @@ def test_dephasing_optimum(tmp_path):
     optimum = quick("fig_dephasing", tmp_path)
     single = optimum[0]
     assert single["n_batteries"] == 1
-    assert single["gamma_over_g_fastest_relaxation"] == 2.0  # critical damping, exactly 2g
-    # 1/g; gamma = 2g is an exceptional point, where eigenvalues carry ~sqrt(eps) errors
+    # critical damping, exactly 2g; gamma = 2g is an exceptional point, where eigenvalues
+    # carry ~sqrt(eps) errors (1/gap in units of 1/g)
+    assert single["gamma_over_g_fastest_relaxation"] == pytest.approx(2.0, abs=1e-5)
     assert single["relaxation_time_min"] == pytest.approx(2.0, abs=1e-6)
-    for row in optimum:
-        assert 1.0 <= row["gamma_over_g_fastest_relaxation"] <= 2.0
+    four = optimum[1]  # N = 4: below 2g, refined between the grid points
+    assert four["n_batteries"] == 4
+    assert four["gamma_over_g_fastest_relaxation"] == pytest.approx(1.6657, abs=1e-3)
+    assert four["at_2g_over_min"] == pytest.approx(1.865, abs=2e-3)
+    assert four["relaxation_time_min"] < 1.001 * min(
+        float(r["relaxation_time"])
+        for r in table(tmp_path / "dephasing.csv")
+        if r["n_batteries"] == "4"
+    )
     rows = table(tmp_path / "dephasing.csv")
     assert len(rows) == 2 * 13 and (tmp_path / "dephasing.png").stat().st_size > 10_000
