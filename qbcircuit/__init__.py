@@ -1,13 +1,14 @@
 """qbcircuit: circuit emulation of the dephased star quantum battery.
 
-Data flow: config/StarModel -> exact | circuits -> backends -> tomography | pulse -> thermo
--> results (Trajectory) -> plots, CLI, scripts; sweeps run many points of it.
+Data flow: config/StarModel -> exact | circuits -> backends -> tomography | pulse -> observables
+(the registry every path evaluates) -> results (Trajectory) -> plots, CLI, scripts; sweeps run
+many points of it.
 See README.md and PHYSICS.md for conventions.
 """
 
 from __future__ import annotations
 
-from qbcircuit import exact, sweeps, thermo
+from qbcircuit import exact, observables, sweeps, thermo
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel
@@ -27,6 +28,7 @@ __all__ = [
     "emulate_tomography",
     "estimate_ergotropy",
     "exact",
+    "observables",
     "sweep",
     "sweeps",
     "thermo",

@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qbcircuit import thermo
+from qbcircuit import observables, thermo
 from qbcircuit._checks import QbcircuitError, check_positive, check_times
 from qbcircuit.backends import run_saved_states
 from qbcircuit.circuits import build_snapshot_circuit, check_options, steps_for
 from qbcircuit.exact import memory_budget
 from qbcircuit.model import StarModel
+from qbcircuit.observables import BatteryState
 from qbcircuit.results import Trajectory
 
 __all__ = ["DEFAULT_INSTANCES", "METHODS", "density_matrix_memory", "emulate", "statevector_memory"]
@@ -147,27 +148,27 @@ def emulate(
     if chosen == "density_matrix":
         battery = np.array([[run[f"b{k}"] for k in steps] for run in saved])  # (K, T, D, D)
         charger = np.array([[run[f"c{k}"][1, 1].real for k in steps] for run in saved])
-        series = _density_matrix_series(battery, charger, model.omega0)
+        series, errors = _density_matrix_series(battery, charger, model.omega0)
         states: NDArray[np.complex128] | None = battery.mean(axis=0)
     else:
         vectors = np.array([[run[f"v{k}"] for k in steps] for run in saved])  # (K, T, 2D)
-        series = _statevector_series(vectors, model.n_batteries, model.omega0)
+        series, errors = _statevector_series(vectors, model.n_batteries, model.omega0)
         if shots is not None:
             sampled = _sampled_energy(vectors, model.n_batteries, model.omega0, shots, seed)
-            energy_s, energy_error_s, charger_s = sampled
-            series = (energy_s, series[1], series[2], charger_s, energy_error_s, series[5])
+            series["energy"], errors["energy"], series["charger_excitation"] = sampled
+            # E comes from the samples, W and local W from the states
+            series["locked_ergotropy"] = series["ergotropy"] - series["local_ergotropy"]
         states = None
-    energy, ergotropy, local, charger_mean, energy_error, ergotropy_error = series
+    if count == 1:
+        errors.pop("ergotropy")
+        if shots is None:
+            errors.pop("energy")
     return Trajectory(
         label="aer",
         model=model,
         times=t,
-        energy=energy,
-        ergotropy=ergotropy,
-        local_ergotropy=local,
-        charger_excitation=charger_mean,
-        energy_error=energy_error if count > 1 or shots is not None else None,
-        ergotropy_error=ergotropy_error if count > 1 else None,
+        series=series,
+        errors=errors,
         states=states,
         state_basis="qubits" if states is not None else None,
         options={
@@ -183,7 +184,7 @@ def emulate(
     )
 
 
-Series = tuple[NDArray[np.float64], ...]
+Series = dict[str, NDArray[np.float64]]
 
 
 def _standard_error(per_instance: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -202,12 +203,13 @@ def _jackknife(estimates: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _density_matrix_series(
     battery: NDArray[np.complex128], charger: NDArray[np.float64], omega0: float
-) -> Series:
+) -> tuple[Series, Series]:
+    """Observables of the instance average at each time; errors of E (spread over instances)
+    and W (jackknife over instances)."""
     count, size = battery.shape[:2]
     mean = battery.mean(axis=0)
-    energy = np.array([thermo.energy(rho, omega0) for rho in mean])
-    ergotropy = np.array([thermo.ergotropy(rho, omega0) for rho in mean])
-    local = np.array([thermo.local_ergotropy(rho, omega0) for rho in mean])
+    series = observables.evaluate((BatteryState.from_qubits(rho) for rho in mean), omega0)
+    series["charger_excitation"] = charger.mean(axis=0)
     per_instance = np.array([[thermo.energy(rho, omega0) for rho in run] for run in battery])
     ergotropy_error = np.zeros(size)
     if count > 1:
@@ -222,17 +224,12 @@ def _density_matrix_series(
             ]
         )
         ergotropy_error = _jackknife(leave_one_out)
-    return (
-        energy,
-        ergotropy,
-        local,
-        charger.mean(axis=0),
-        _standard_error(per_instance),
-        ergotropy_error,
-    )
+    return series, {"energy": _standard_error(per_instance), "ergotropy": ergotropy_error}
 
 
-def _statevector_series(vectors: NDArray[np.complex128], n: int, omega0: float) -> Series:
+def _statevector_series(
+    vectors: NDArray[np.complex128], n: int, omega0: float
+) -> tuple[Series, Series]:
     """Observables of the average of K pure states, from the (2^N, 2K) matrix of their
     charger components: rho_B = M M^+ / K, whose non-zero spectrum is that of M^+ M / K."""
     count, size = vectors.shape[:2]
@@ -241,35 +238,27 @@ def _statevector_series(vectors: NDArray[np.complex128], n: int, omega0: float) 
     weights = np.abs(columns) ** 2
     per_instance = np.einsum("ktbc,b->kt", weights, levels)
     charger = weights[..., 1].sum(axis=2)
-    ergotropy, local = np.empty(size), np.empty(size)
+    states = []
     leave_one_out = np.empty((count, size))
     for i in range(size):
         m = columns[:, i].transpose(1, 0, 2).reshape(2**n, 2 * count)  # columns (k, c)
+        states.append(BatteryState.from_factor(m / np.sqrt(count)))
         gram = m.conj().T @ m
-        energy = float(per_instance[:, i].mean())
-        spectrum = np.linalg.eigvalsh(gram / count)[::-1]
-        ergotropy[i] = energy - thermo.passive_energy_low_rank(spectrum, n, omega0)
-        local[i] = sum(thermo.ergotropy(_qubit_state(m, j, n) / count, omega0) for j in range(n))
         for k in range(count if count > 1 else 0):
             keep = np.ones(2 * count, dtype=bool)
             keep[2 * k : 2 * k + 2] = False
             rest = np.linalg.eigvalsh(gram[np.ix_(keep, keep)] / (count - 1))[::-1]
             mean_rest = (per_instance[:, i].sum() - per_instance[k, i]) / (count - 1)
             leave_one_out[k, i] = mean_rest - thermo.passive_energy_low_rank(rest, n, omega0)
+    series = observables.evaluate(states, omega0)
+    series["charger_excitation"] = charger.mean(axis=0)
     ergotropy_error = _jackknife(leave_one_out) if count > 1 else np.zeros(size)
-    return (
-        per_instance.mean(axis=0),
-        ergotropy,
-        local,
-        charger.mean(axis=0),
-        _standard_error(per_instance),
-        ergotropy_error,
-    )
+    return series, {"energy": _standard_error(per_instance), "ergotropy": ergotropy_error}
 
 
 def _sampled_energy(
     vectors: NDArray[np.complex128], n: int, omega0: float, shots: int, seed: int | None
-) -> Series:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """E and charger excitation from ``shots`` Z-basis samples of each instance state, and the
     standard error of E (over instances, or over shots for a single instance)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
@@ -291,9 +280,3 @@ def _sampled_energy(
             spread[k, i] = omega0 * battery.std(ddof=1) / np.sqrt(shots) if shots > 1 else 0.0
     error = _standard_error(energy) if count > 1 else spread[0]
     return energy.mean(axis=0), error, charger.mean(axis=0)
-
-
-def _qubit_state(m: NDArray[np.complex128], j: int, n: int) -> NDArray[np.complex128]:
-    """sum over columns of the reduced state of battery bit j (battery qubit j+1) of m m^+."""
-    tensor = m.reshape(2 ** (n - 1 - j), 2, 2**j, m.shape[1])
-    return np.einsum("axbk,aybk->xy", tensor, tensor.conj())

@@ -31,7 +31,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive, check_times
-from qbcircuit.exact import state_rows
+from qbcircuit.exact import series_of, state_rows
 from qbcircuit.model import StarModel
 from qbcircuit.results import Trajectory
 
@@ -300,16 +300,12 @@ def _trajectory(
     options: dict[str, Any],
 ) -> Trajectory:
     """The "pulse" Trajectory of the joint states (T, D, D) of one solve."""
-    rows = list(state_rows(model, states, basis, keep=False))
-    energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
+    rows = state_rows(states, basis, keep=False)
     return Trajectory(
         label="pulse",
         model=model,
         times=times,
-        energy=energy,
-        ergotropy=ergotropy,
-        local_ergotropy=local,
-        charger_excitation=charger,
+        series=series_of(rows, model.omega0),
         options=options,
     )
 

@@ -15,12 +15,12 @@ import math
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
@@ -29,7 +29,6 @@ from qbcircuit.model import StarModel
 __all__ = ["LABELS", "LongTime", "RatioStudy", "Trajectory", "write_atomic"]
 
 LABELS = ("exact", "pulse", "aer", "tomography", "hardware")
-_SERIES = ("energy", "ergotropy", "local_ergotropy", "charger_excitation")
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
@@ -65,44 +64,139 @@ def _read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     return document
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False, repr=False)
 class Trajectory:
-    """Time series of the battery from the all-ground state.
+    """Time series of the battery from the all-ground state, keyed by observable name.
 
-    Arrays have shape (T,). ``states`` (optional) has shape (T, D, D): battery states in Qiskit
-    qubit order (``state_basis="qubits"``, D = 2^N) or the Dicke basis (``"dicke"``, D = N+1).
-    ``*_error`` arrays (optional) are one standard error, from sampling or shots.
+    ``series`` maps names (those of :data:`qbcircuit.observables.OBSERVABLES` and
+    ``charger_excitation``; ``energy`` and ``ergotropy`` always) to arrays of shape (T,);
+    ``errors`` maps some of them to one standard error (sampling or shots). The usual names
+    are attributes too (``.energy``, ``.ergotropy``, ``.local_ergotropy``, ``.purity``, ...,
+    ``.energy_error``), and series may be given as keywords: ``Trajectory(label=..., model=...,
+    times=..., energy=..., ergotropy=..., energy_error=...)``. ``states`` (optional) has shape
+    (T, D, D): battery states in Qiskit qubit order (``state_basis="qubits"``, D = 2^N) or the
+    Dicke basis (``"dicke"``, D = N+1).
     """
 
     label: str
     model: StarModel
     times: NDArray[np.float64]
-    energy: NDArray[np.float64]
-    ergotropy: NDArray[np.float64]
-    local_ergotropy: NDArray[np.float64]
-    charger_excitation: NDArray[np.float64]
-    options: Mapping[str, Any] = field(default_factory=dict)
-    energy_error: NDArray[np.float64] | None = None
-    ergotropy_error: NDArray[np.float64] | None = None
-    states: NDArray[np.complex128] | None = None
-    state_basis: str | None = None
-    version: str = __version__
+    series: Mapping[str, NDArray[np.float64]]
+    errors: Mapping[str, NDArray[np.float64]]
+    options: Mapping[str, Any]
+    states: NDArray[np.complex128] | None
+    state_basis: str | None
+    version: str
 
-    def __post_init__(self) -> None:
-        if self.label not in LABELS:
-            raise QbcircuitError(f"Argument `label` must be one of {LABELS}, got {self.label!r}.")
-        size = np.shape(self.times)
-        for name in ("times", *_SERIES, "energy_error", "ergotropy_error"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, _frozen(value))
-                if np.shape(value) != size:
-                    raise QbcircuitError(f"Series `{name}` must have shape {size}.")
-        if self.states is not None:
-            states = np.array(self.states, dtype=complex)
-            states.setflags(write=False)
-            object.__setattr__(self, "states", states)
-        object.__setattr__(self, "options", dict(self.options))
+    def __init__(
+        self,
+        label: str,
+        model: StarModel,
+        times: ArrayLike,
+        series: Mapping[str, ArrayLike] | None = None,
+        errors: Mapping[str, ArrayLike | None] | None = None,
+        options: Mapping[str, Any] | None = None,
+        states: ArrayLike | None = None,
+        state_basis: str | None = None,
+        version: str = __version__,
+        **named: ArrayLike | None,
+    ) -> None:
+        if label not in LABELS:
+            raise QbcircuitError(f"Argument `label` must be one of {LABELS}, got {label!r}.")
+        all_series = dict(series or {})
+        all_errors = {k: v for k, v in (errors or {}).items() if v is not None}
+        for name, value in named.items():
+            if name.endswith("_error"):
+                if value is not None:
+                    all_errors[name[: -len("_error")]] = value
+            elif value is not None:
+                all_series[name] = value
+        for required in ("energy", "ergotropy"):
+            if required not in all_series:
+                raise QbcircuitError(f"A Trajectory needs the series `{required}`.")
+        frozen_times = _frozen(times)
+        size = frozen_times.shape
+
+        def checked(name: str, value: ArrayLike) -> NDArray[np.float64]:
+            array = _frozen(value)
+            if array.shape != size:
+                raise QbcircuitError(f"Series `{name}` must have shape {size}.")
+            return array
+
+        frozen_series = {name: checked(name, value) for name, value in all_series.items()}
+        unknown = sorted(set(all_errors) - set(frozen_series))
+        if unknown:
+            raise QbcircuitError(f"Error `{unknown[0]}_error` has no series `{unknown[0]}`.")
+        frozen_errors = {
+            name: checked(f"{name}_error", value) for name, value in all_errors.items()
+        }
+        kept = None if states is None else np.array(states, dtype=complex)
+        if kept is not None:
+            kept.setflags(write=False)
+        fields: tuple[tuple[str, Any], ...] = (
+            ("label", label),
+            ("model", model),
+            ("times", frozen_times),
+            ("series", frozen_series),
+            ("errors", frozen_errors),
+            ("options", dict(options or {})),
+            ("states", kept),
+            ("state_basis", state_basis),
+            ("version", version),
+        )
+        for name, value in fields:
+            object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        times = self.times
+        span = f"{times.size} times in [{times[0]:g}, {times[-1]:g}]" if times.size else "no times"
+        kept = f", states ({self.state_basis})" if self.states is not None else ""
+        return (
+            f"Trajectory({self.label!r}, N={self.model.n_batteries}, {span}, "
+            f"series: {', '.join(self.series)}; errors: {', '.join(self.errors) or 'none'}"
+            f"{kept})"
+        )
+
+    def __getitem__(self, name: str) -> NDArray[np.float64]:
+        """The series ``name`` (e.g. ``trajectory["purity"]``)."""
+        try:
+            return self.series[name]
+        except KeyError:
+            raise QbcircuitError(
+                f"This trajectory has no series {name!r}; it has {', '.join(self.series)}."
+            ) from None
+
+    @property
+    def energy(self) -> NDArray[np.float64]:
+        return self.series["energy"]
+
+    @property
+    def ergotropy(self) -> NDArray[np.float64]:
+        return self.series["ergotropy"]
+
+    @property
+    def local_ergotropy(self) -> NDArray[np.float64]:
+        return self["local_ergotropy"]
+
+    @property
+    def locked_ergotropy(self) -> NDArray[np.float64]:
+        return self["locked_ergotropy"]
+
+    @property
+    def charger_excitation(self) -> NDArray[np.float64]:
+        return self["charger_excitation"]
+
+    @property
+    def purity(self) -> NDArray[np.float64]:
+        return self["purity"]
+
+    @property
+    def energy_error(self) -> NDArray[np.float64] | None:
+        return self.errors.get("energy")
+
+    @property
+    def ergotropy_error(self) -> NDArray[np.float64] | None:
+        return self.errors.get("ergotropy")
 
     @property
     def ratio(self) -> NDArray[np.float64]:
@@ -120,28 +214,29 @@ class Trajectory:
 
     # ----------------------------------------------------------------- serialization
     def to_dict(self) -> dict[str, Any]:
-        series = {name: getattr(self, name).tolist() for name in ("times", *_SERIES)}
-        for name in ("energy_error", "ergotropy_error"):
-            if getattr(self, name) is not None:
-                series[name] = getattr(self, name).tolist()
+        columns = self._columns()
         return {
             "kind": "Trajectory",
             "label": self.label,
             "version": self.version,
             "model": self.model.as_dict(),
             "options": self.options,
-            "series": series,
+            "series": {name: values.tolist() for name, values in columns.items()},
             "state_basis": self.state_basis,
         }
 
+    def _columns(self) -> dict[str, NDArray[np.float64]]:
+        """times, the series, then ``<name>_error`` for each error."""
+        columns = {"times": self.times, **self.series}
+        columns.update({f"{name}_error": values for name, values in self.errors.items()})
+        return columns
+
     def to_csv(self) -> str:
-        columns = ["times", *_SERIES] + [
-            name for name in ("energy_error", "ergotropy_error") if getattr(self, name) is not None
-        ]
+        columns = self._columns()
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow([*columns, "ratio"])
-        table = np.column_stack([getattr(self, name) for name in columns] + [self.ratio])
+        table = np.column_stack([*columns.values(), self.ratio])
         writer.writerows([[repr(float(x)) for x in row] for row in table])
         return buffer.getvalue()
 

@@ -26,6 +26,7 @@ from qbcircuit._checks import QbcircuitError, check_positive
 __all__ = [
     "DENSITY_TOLERANCE",
     "battery_energies",
+    "clip_ergotropy",
     "energy",
     "ergotropy",
     "ergotropy_symmetric",
@@ -113,10 +114,10 @@ def ergotropy(
         mean = float(np.real(np.diagonal(state)) @ battery_energies(dim.bit_length() - 1, omega0))
     else:
         mean = float(np.real(np.sum(state * np.asarray(hamiltonian, dtype=complex).T)))
-    return _clip(mean - float(_spectrum(state) @ levels))
+    return clip_ergotropy(mean - float(_spectrum(state) @ levels))
 
 
-def _clip(work: float) -> float:
+def clip_ergotropy(work: float) -> float:
     """Round-off can make a zero ergotropy slightly negative; anything larger is returned as is."""
     return 0.0 if -DENSITY_TOLERANCE < work < 0 else work
 
@@ -179,7 +180,7 @@ def ergotropy_symmetric(rho_dicke: ArrayLike, omega0: float = 1.0) -> float:
     omega0 = check_positive("omega0", omega0)
     n = state.shape[0] - 1
     mean = omega0 * float(np.real(np.diagonal(state)) @ np.arange(n + 1))
-    return _clip(mean - passive_energy_symmetric(_spectrum(state), omega0))
+    return clip_ergotropy(mean - passive_energy_symmetric(_spectrum(state), omega0))
 
 
 def passive_energy_symmetric(spectrum: ArrayLike, omega0: float = 1.0) -> float:

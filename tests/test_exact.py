@@ -33,8 +33,9 @@ def test_full_space_and_dicke_sector_agree(n, params):
     full = exact.evolve(model, TIMES, basis="full")
     sector = exact.evolve(model, TIMES, basis="dicke")
     assert full.options["basis"] == "full" and sector.options["basis"] == "dicke"
-    for name in ("energy", "ergotropy", "local_ergotropy", "charger_excitation"):
-        assert np.max(np.abs(getattr(full, name) - getattr(sector, name))) < AGREE, name
+    assert set(full.series) == set(sector.series)
+    for name in full.series:  # every registered observable and the charger excitation
+        assert np.max(np.abs(full[name] - sector[name])) < AGREE, name
     assert np.max(full.energy) > 0.01 and np.max(full.ergotropy) > 1e-4  # it did charge
 
 
@@ -49,15 +50,16 @@ def test_full_space_and_dicke_sector_agree(n, params):
 def test_resonant_blocks_match_sector_generator_at_larger_n(n, params, few_blocks):
     """The structured solver against the generic sector route, in both of its representations
     (Dicke matrix when most blocks are touched, rank-2m Gram form when few are)."""
-    from qbcircuit.exact import _generic_rows
+    from qbcircuit.exact import _generic_rows, series_of
 
     model = StarModel(n_batteries=n, **params)
     assert (2 * resonant_blocks(model).active.size <= n + 1) == few_blocks
     blocks = exact.evolve(model, TIMES, basis="dicke")
     assert blocks.options["solver"] == "resonant-blocks"
-    generic = np.array([row[:4] for row in _generic_rows(model, TIMES, "dicke", False)]).T
-    for i, name in enumerate(("energy", "ergotropy", "local_ergotropy", "charger_excitation")):
-        assert np.max(np.abs(getattr(blocks, name) - generic[i])) < AGREE, name
+    generic = series_of(_generic_rows(model, TIMES, "dicke", False), model.omega0)
+    assert set(generic) == set(blocks.series) >= {"purity", "locked_ergotropy"}
+    for name, values in generic.items():
+        assert np.max(np.abs(blocks[name] - values)) < AGREE, name
     assert np.max(blocks.ergotropy) > 1e-3  # non-trivial (small in the weak-drive trap)
 
 

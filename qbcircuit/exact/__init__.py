@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 from tqdm import tqdm
 
-from qbcircuit import dicke, thermo
+from qbcircuit import dicke, observables, thermo
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive, check_times
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
@@ -43,6 +43,7 @@ from qbcircuit.exact._reach import (
 )
 from qbcircuit.exact._resonant import resonant_blocks
 from qbcircuit.model import StarModel
+from qbcircuit.observables import BatteryState
 from qbcircuit.results import LongTime, Trajectory
 
 __all__ = [
@@ -96,53 +97,42 @@ def _uses_blocks(model: StarModel, basis: str) -> bool:
 
 
 # --------------------------------------------------------------------------- observables
-Row = tuple[float, float, float, float, "NDArray[np.complex128] | None"]
-
-
-def _local_ergotropy(n: int, mean_n: float, jminus: complex, omega0: float) -> float:
-    """N times the ergotropy of one battery qubit of a symmetric state (<n> and <J->)."""
-    p = mean_n / n
-    single = np.array([[1 - p, np.conj(jminus) / n], [jminus / n, p]])
-    return n * thermo.ergotropy(single, omega0)
+Row = tuple[BatteryState, float, "NDArray[np.complex128] | None"]
+"""(battery state for the observables, charger excitation, battery matrix if kept)."""
 
 
 def _generic_rows(
     model: StarModel, times: NDArray[np.float64], basis: str, keep: bool
 ) -> Iterator[Row]:
-    """Generic route: Lindblad equation -> battery state -> thermo (full space or sector)."""
+    """Generic route: Lindblad equation -> battery state -> observables (full space or sector)."""
     states = propagate(model, basis, times)  # type: ignore[arg-type]
-    return state_rows(model, states, basis, keep)
+    return state_rows(states, basis, keep)
 
 
-def state_rows(
-    model: StarModel, states: Iterable[NDArray[np.complex128]], basis: str, keep: bool
-) -> Iterator[Row]:
-    """(E, W, local W, charger excitation, battery state or None) of each joint state
-    (charger (x) battery, charger the fastest index; 2^(N+1) "full" or 2(N+1) "dicke")."""
-    n, omega0 = model.n_batteries, model.omega0
+def state_rows(states: Iterable[NDArray[np.complex128]], basis: str, keep: bool) -> Iterator[Row]:
+    """One :data:`Row` per joint state (charger (x) battery, charger the fastest index;
+    2^(N+1) "full" or 2(N+1) "dicke")."""
     for joint in states:
         rho, excitation = split_charger(joint)
-        if basis == "full":
-            energy = thermo.energy(rho, omega0)
-            work = thermo.ergotropy(rho, omega0)
-            local = thermo.local_ergotropy(rho, omega0)
-        else:
-            mean_n = float(np.real(np.diagonal(rho)) @ np.arange(n + 1))
-            below = np.diagonal(rho, -1)  # rho[n, n-1]: Tr[rho J-] = sum_n rho[n, n-1] a_n
-            jminus = complex(np.sum(below * dicke.jminus_offdiagonal(n)))
-            energy = omega0 * mean_n
-            work = thermo.ergotropy_symmetric(rho, omega0)
-            local = _local_ergotropy(n, mean_n, jminus, omega0)
-        yield energy, work, local, excitation, rho if keep else None
+        battery = BatteryState.from_qubits(rho) if basis == "full" else BatteryState.from_dicke(rho)
+        yield battery, excitation, rho if keep else None
+
+
+def series_of(rows: Iterable[Row], omega0: float) -> dict[str, NDArray[np.float64]]:
+    """Every registered observable and ``charger_excitation`` over the rows."""
+    rows = list(rows)
+    series = observables.evaluate((row[0] for row in rows), omega0)
+    series["charger_excitation"] = np.array([row[1] for row in rows], dtype=float)
+    return series
 
 
 def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Iterator[Row]:
     """Resonant route. Over the m active blocks, Tr_C rho = W Z W^T with W = [u_A, v_A] of shape
     (N+1, 2m) and Z = diag(X0, X1): rank <= 2m, so when 2m <= N+1 the spectrum is that of
-    G^1/2 Z G^1/2 with the Gram matrix G = W^T W; every observable is a trace against a fixed
-    2m x 2m matrix."""
+    G^1/2 Z G^1/2 with the Gram matrix G = W^T W; <n> and <J-> are traces against fixed
+    2m x 2m matrices, so no (N+1)-square state is formed unless it is kept."""
     blocks = resonant_blocks(model)
-    n, omega0 = model.n_batteries, model.omega0
+    n = model.n_batteries
     w = np.hstack([blocks.u[:, blocks.active], blocks.v[:, blocks.active]])
     m = blocks.active.size
     if 2 * m <= n + 1:  # spectrum from the 2m x 2m problem G^1/2 Z G^1/2
@@ -157,13 +147,10 @@ def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Ite
         z[:m, :m], z[m:, m:] = x0, x1
         mean_n = float(np.real(np.sum(z * number.T)))
         jminus = complex(np.sum(z * jminus_op.T))
-        spectrum = np.linalg.eigvalsh(side @ z @ side.T)[::-1]
-        spectrum = np.pad(spectrum[: n + 1], (0, max(0, n + 1 - spectrum.size)))
-        energy = omega0 * mean_n
-        work = energy - thermo.passive_energy_symmetric(spectrum, omega0)
-        local = _local_ergotropy(n, mean_n, jminus, omega0)
+        spectrum = np.linalg.eigvalsh(side @ z @ side.T)[::-1][: n + 1]
         state = np.asarray(w @ z @ w.T, dtype=complex) if keep else None
-        yield energy, work, local, float(np.real(np.trace(x1))), state
+        battery = BatteryState.symmetric(n, mean_n, spectrum, jminus)
+        yield battery, float(np.real(np.trace(x1))), state
 
 
 def evolve(
@@ -203,19 +190,14 @@ def evolve(
     rows = list(
         tqdm(source, total=t.size, desc="exact evolve", unit="t", disable=not progress, leave=False)
     )
-    energy, ergotropy, local, charger = np.array([row[:4] for row in rows]).T
-    states = [row[4] for row in rows]
     solver = "resonant-blocks" if blocks else "liouvillian"
     return Trajectory(
         label="exact",
         model=model,
         times=t,
-        energy=energy,
-        ergotropy=ergotropy,
-        local_ergotropy=local,
-        charger_excitation=charger,
+        series=series_of(rows, model.omega0),
         options={"basis": chosen, "solver": solver},
-        states=np.array(states) if keep else None,
+        states=np.array([row[2] for row in rows]) if keep else None,
         state_basis=("qubits" if chosen == "full" else "dicke") if keep else None,
     )
 
@@ -292,15 +274,16 @@ def _reach(model: StarModel, target: float, horizon: float) -> tuple[float, tupl
     """(reach time, (E, W) at the horizon) on an exact mode route, nan where there is none."""
     if model.is_resonant:
         reach = reach_time(resonant_modes(model, resonant_blocks(model), target), target)
-        at = evolve(model, [horizon], basis="dicke", keep_states=False)
-        return reach, (float(at.energy[0]), float(at.ergotropy[0]))
+        late = evolve(model, [horizon], basis="dicke", keep_states=False)
+        return reach, (float(late.energy[0]), float(late.ergotropy[0]))
     if model.n_batteries > REACH_DENSE_MAX_BATTERIES:
         return math.nan, (math.nan, math.nan)
     modes, values, weighted = dense_modes(model)
     dim = 2 * (model.n_batteries + 1)
     joint = (weighted @ np.exp(values * horizon)).reshape(dim, dim)
-    energy, work, *_ = next(state_rows(model, [joint], "dicke", keep=False))
-    return reach_time(modes, target), (energy, work)
+    battery = next(state_rows([joint], "dicke", keep=False))[0]
+    at = observables.values(battery, model.omega0, ["energy", "ergotropy"])
+    return reach_time(modes, target), (at["energy"], at["ergotropy"])
 
 
 def relaxation_time(model: StarModel) -> float:

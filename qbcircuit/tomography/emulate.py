@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from qiskit import ClassicalRegister, QuantumCircuit
 from tqdm import tqdm
 
+from qbcircuit import observables
 from qbcircuit._checks import QbcircuitError, check_positive, check_times
 from qbcircuit.backends import DENSITY_MATRIX_QUBITS, run_sampler, transpile_for_aer
 from qbcircuit.circuits import build_trotter_circuit, check_options, steps_for
@@ -172,16 +173,18 @@ def estimates_trajectory(
     charger_excitation: Sequence[float],
     options: dict[str, Any],
 ) -> Trajectory:
-    """The Trajectory of one tomography :class:`Estimate` per time: E, W, local W with their
-    errors; ``options`` gains every time's W interval, W bias and W/E interval."""
+    """The Trajectory of one tomography :class:`Estimate` per time: every registered
+    observable of the fitted states, except E, which comes from the Z-basis counts, with the
+    errors of E and W; ``options`` gains every time's W interval, W bias and W/E interval."""
+    fitted = [e.reconstruction.battery_state() for e in estimates]
+    series = observables.evaluate(fitted, model.omega0)
+    series["energy"] = np.array([e.energy for e in estimates])
+    series["charger_excitation"] = np.array(charger_excitation)
     return Trajectory(
         label=label,
         model=model,
         times=times,
-        energy=np.array([e.energy for e in estimates]),
-        ergotropy=np.array([e.ergotropy for e in estimates]),
-        local_ergotropy=np.array([e.local_ergotropy for e in estimates]),
-        charger_excitation=np.array(charger_excitation),
+        series=series,
         energy_error=np.array([e.energy_error for e in estimates]),
         ergotropy_error=np.array([e.ergotropy_error for e in estimates]),
         options={

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from qbcircuit import thermo
 from qbcircuit._checks import QbcircuitError, check_positive
+from qbcircuit.observables import BatteryState
 from qbcircuit.tomography.counts import counts_array
 from qbcircuit.tomography.settings import permutation_directions
 
@@ -343,6 +344,18 @@ class Reconstruction:
         """Sum of single-qubit ergotropies omega0 (|r_q| - z_q) / 2."""
         r = self.bloch_vectors()
         return float(omega0 * np.sum(np.linalg.norm(r, axis=1) - r[:, 2]) / 2)
+
+    def battery_state(self) -> BatteryState:
+        """The fitted state for :mod:`qbcircuit.observables` (spectrum, <n>, qubit states)."""
+        qubits: list[tuple[NDArray[np.complex128], int]] = []
+        for x, y, z in self.bloch_vectors():
+            single: NDArray[np.complex128] = np.array(
+                [[1 + z, x - 1j * y], [x + 1j * y, 1 - z]], dtype=complex
+            )
+            qubits.append((single / 2, 1))
+        if self.method != "pauli":  # all rows equal: one symmetric qubit, n times
+            qubits = [(qubits[0][0], self.n_qubits)]
+        return BatteryState(self.n_qubits, self.energy(1.0), self.spectrum(), tuple(qubits))
 
     def probabilities(self) -> NDArray[np.float64]:
         """Predicted outcome probabilities: (3^n, 2^n) for Pauli, (S, n+1) popcounts otherwise."""
