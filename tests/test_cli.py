@@ -32,7 +32,7 @@ def qbcircuit(*args, cwd=None):
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=300,
+        timeout=3000,  # a guard against a hang only: far above any run's time on a busy machine
     )
 
 
@@ -111,6 +111,14 @@ def test_default_config_runs(tmp_path):
     result = qbcircuit("run", "--out", tmp_path / "out", "--no-progress")
     assert result.returncode == 0, result.stderr
     assert "default.toml" in result.stdout and "1000" in result.stdout
+    rows = {
+        int(r["n_batteries"]): r
+        for r in csv.DictReader((tmp_path / "out" / "ratio_vs_n.csv").open())
+    }
+    # the headline: F = 1 is trapped past N = 4F/g = 8, F = 2gN is reached at every N
+    assert [n for n, r in rows.items() if r["status_resonant"] == "reached"] == [1, 2, 3, 4, 6]
+    assert all(r["status_scaled"] == "reached" for r in rows.values())
+    assert float(rows[1000]["ratio_scaled"]) > 0.998
 
 
 @pytest.mark.parametrize(
