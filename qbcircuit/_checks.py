@@ -14,9 +14,12 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "QbcircuitError",
+    "check_choice",
     "check_finite",
+    "check_integer",
     "check_nonnegative",
     "check_positive",
+    "check_seed",
     "check_times",
 ]
 
@@ -50,6 +53,40 @@ def check_positive(name: str, value: Any) -> float:
     if number <= 0:
         raise QbcircuitError(f"Argument `{name}` must be > 0, got {value!r}.")
     return number
+
+
+def check_integer(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer in [low, high] (a bool or
+    a float, even an integral one, is refused)."""
+    bounds = " and ".join(
+        part
+        for part in (
+            f">= {low}" if low is not None else "",
+            f"<= {high}" if high is not None else "",
+        )
+        if part
+    )
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or (low is not None and value < low)
+        or (high is not None and value > high)
+    ):
+        expected = f"an integer {bounds}" if bounds else "an integer"
+        raise QbcircuitError(f"Argument `{name}` must be {expected}, got {value!r}.")
+    return int(value)
+
+
+def check_seed(name: str, value: Any) -> int | None:
+    """A random seed: None or an integer >= 0 (what numpy's SeedSequence accepts)."""
+    return None if value is None else check_integer(name, value, low=0)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise naming them."""
+    if not isinstance(value, str) or value not in choices:
+        raise QbcircuitError(f"Argument `{name}` must be one of {choices}, got {value!r}.")
+    return value
 
 
 def check_times(times: ArrayLike, name: str = "times") -> NDArray[np.float64]:

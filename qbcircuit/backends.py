@@ -147,22 +147,31 @@ def _service() -> Any:
         ) from None
 
 
+BACKEND_PREFIXES = ("aer", "fake", "ibm")
+"""The spec prefixes: ``aer``, ``aer:<fake>``, ``fake:<fake>``, ``ibm:<name>``."""
+
+
+def parse_backend_spec(spec: Any, name: str = "backend") -> tuple[str, str]:
+    """(prefix, name) of a spec, checked for its form only (nothing is imported or reached)."""
+    text = spec.strip() if isinstance(spec, str) else ""
+    kind, _, device = text.partition(":")
+    if kind not in BACKEND_PREFIXES or (not device and (kind != "aer" or ":" in text)):
+        raise QbcircuitError(
+            f"Argument `{name}` must be 'aer', 'aer:<fake backend>', 'fake:<fake backend>' or "
+            f"'ibm:<backend name>', got {spec!r}."
+        )
+    return kind, device
+
+
 def resolve_backend(spec: str) -> Backend:
     """Resolve a backend spec (see module docstring); errors are one sentence.
 
     >>> resolve_backend("aer").kind
     'aer'
     """
-    if not isinstance(spec, str) or not spec.strip():
-        raise QbcircuitError(f"Argument `backend` must be a spec such as 'aer', got {spec!r}.")
-    kind, _, name = spec.strip().partition(":")
+    kind, name = parse_backend_spec(spec)
     if kind == "aer" and not name:
         return Backend(spec, "aer", "aer")
-    if kind not in ("aer", "fake", "ibm") or not name:
-        raise QbcircuitError(
-            f"Argument `backend` must be 'aer', 'aer:<fake backend>', 'fake:<fake backend>' or "
-            f"'ibm:<backend name>', got {spec!r}."
-        )
     _runtime()
     if kind == "ibm":
         service = _service()

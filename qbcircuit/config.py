@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qbcircuit._checks import QbcircuitError, check_finite, check_positive
+from qbcircuit._checks import (
+    QbcircuitError,
+    check_finite,
+    check_integer,
+    check_positive,
+    check_seed,
+)
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel, read_toml
 
@@ -94,10 +100,7 @@ class TimeGrid:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop", check_positive("times.stop", self.stop))
-        if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 2:
-            raise QbcircuitError(
-                f"Argument `times.points` must be an integer >= 2, got {self.points!r}."
-            )
+        check_integer("times.points", self.points, low=2)
 
     def times(self) -> NDArray[np.float64]:
         return np.linspace(0.0, self.stop, self.points)
@@ -163,6 +166,9 @@ class AerConfig:
 
         object.__setattr__(self, "dt", check_positive("aer.dt", self.dt))
         check_options(self.order, self.ordering, self.dephasing)
+        if self.instances is not None:
+            check_integer("aer.instances", self.instances, low=1)
+        check_seed("aer.seed", self.seed)
         if self.n_values is not None:
             object.__setattr__(self, "n_values", StudyConfig(n_values=self.n_values).n_values)
 
@@ -198,11 +204,7 @@ class TomographyConfig:
                 f"Argument `tomography.fitter` must be one of {FITTERS}, got {self.fitter!r}."
             )
         for name, low in (("shots", 1), ("points", 0), ("replicates", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise QbcircuitError(
-                    f"Argument `tomography.{name}` must be an integer >= {low}, got {value!r}."
-                )
+            check_integer(f"tomography.{name}", getattr(self, name), low=low)
         if not 0 < check_finite("tomography.confidence", self.confidence) < 1:
             raise QbcircuitError(
                 f"Argument `tomography.confidence` must be in (0, 1), got {self.confidence!r}."
@@ -272,12 +274,10 @@ class HardwareConfig:
     pubs_per_job: int = 100
 
     def __post_init__(self) -> None:
+        from qbcircuit.backends import parse_backend_spec
         from qbcircuit.circuits import DEPHASING_KINDS
 
-        if not isinstance(self.backend, str) or not self.backend:
-            raise QbcircuitError(
-                f"Argument `hardware.backend` must be a backend spec, got {self.backend!r}."
-            )
+        parse_backend_spec(self.backend, name="hardware.backend")
         for name in ("dt", "stop"):
             if getattr(self, name) is not None:
                 object.__setattr__(
@@ -297,11 +297,7 @@ class HardwareConfig:
             ("seed", 0),
             ("pubs_per_job", 1),
         ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise QbcircuitError(
-                    f"Argument `hardware.{name}` must be an integer >= {low}, got {value!r}."
-                )
+            check_integer(f"hardware.{name}", getattr(self, name), low=low)
         if self.optimization_level > 3:
             raise QbcircuitError(
                 "Argument `hardware.optimization_level` must be 0..3, got "

@@ -139,6 +139,9 @@ def test_default_config_runs(tmp_path):
         (SMALL + "\n[tomography]\nconfidence = 1.5\n", "tomography.confidence"),
         (SMALL + "\n[pulse]\ndrive_shape = 'square'\n", "pulse.drive_shape"),
         (SMALL + "\n[pulse]\nomega0 = -1\n", "pulse.omega0"),
+        (SMALL + "\n[aer]\nseed = 'abc'\ndephasing = 'pauli'\n", "aer.seed"),
+        (SMALL + "\n[aer]\ninstances = 0\n", "aer.instances"),
+        (SMALL + "\n[hardware]\nbackend = 'qpu:foo'\n", "hardware.backend"),
     ],
 )
 def test_bad_config_is_one_line(tmp_path, text, fragment):
@@ -149,6 +152,7 @@ def test_bad_config_is_one_line(tmp_path, text, fragment):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("qbcircuit: error:") and fragment in lines[0]
+    assert not (tmp_path / "out").exists()  # refused before any work
 
 
 def test_missing_config_file(tmp_path):
