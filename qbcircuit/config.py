@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from qbcircuit._checks import (
     QbcircuitError,
+    check_choice,
     check_finite,
     check_integer,
     check_positive,
@@ -195,14 +196,8 @@ class TomographyConfig:
     def __post_init__(self) -> None:
         from qbcircuit.tomography import FITTERS, METHODS
 
-        if self.method not in METHODS:
-            raise QbcircuitError(
-                f"Argument `tomography.method` must be one of {METHODS}, got {self.method!r}."
-            )
-        if self.fitter not in FITTERS:
-            raise QbcircuitError(
-                f"Argument `tomography.fitter` must be one of {FITTERS}, got {self.fitter!r}."
-            )
+        check_choice("tomography.method", self.method, METHODS)
+        check_choice("tomography.fitter", self.fitter, FITTERS)
         for name, low in (("shots", 1), ("points", 0), ("replicates", 0)):
             check_integer(f"tomography.{name}", getattr(self, name), low=low)
         if not 0 < check_finite("tomography.confidence", self.confidence) < 1:
@@ -246,11 +241,7 @@ class PulseConfig:
             ("coupling_form", COUPLING_FORMS),
             ("basis", ("auto", "full", "dicke")),
         ):
-            if getattr(self, name) not in allowed:
-                raise QbcircuitError(
-                    f"Argument `pulse.{name}` must be one of {allowed}, got "
-                    f"{getattr(self, name)!r}."
-                )
+            check_choice(f"pulse.{name}", getattr(self, name), allowed)
         for name in ("omega0", "rtol", "atol"):
             object.__setattr__(self, name, check_positive(f"pulse.{name}", getattr(self, name)))
 
