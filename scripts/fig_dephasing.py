@@ -38,9 +38,8 @@ def gamma_over_g(count: int) -> list[float]:
 
 
 def config(n_values: Sequence[int], ratios: Sequence[float]) -> RunConfig:
-    points = "\n".join(
-        f"[[sweep.points]]\nn_batteries = {n}\ndrive = {COUPLING * n!r}\n"
-        f"dephasing = {COUPLING * r!r}\n"
+    points = sweeps.points_toml(
+        {"n_batteries": n, "drive": COUPLING * n, "dephasing": COUPLING * r}
         for n in n_values
         for r in ratios
     )

@@ -55,11 +55,8 @@ def series_point(series: str, n: int) -> dict[str, float]:
 
 
 def exact_config(n_values: Sequence[int]) -> RunConfig:
-    points = "".join(
-        f"[[sweep.points]]\nn_batteries = {n}\n"
-        + "".join(f"{key} = {value!r}\n" for key, value in series_point(series, n).items())
-        for n in n_values
-        for series in SERIES
+    points = sweeps.points_toml(
+        {"n_batteries": n, **series_point(series, n)} for n in n_values for series in SERIES
     )
     text = f"""{MODEL}
 [sweep]

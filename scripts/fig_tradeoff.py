@@ -41,9 +41,8 @@ HORIZON = 1e4  # long-time limits flagged against the same horizon as the chargi
 
 
 def config(ratios: Sequence[float], n_values: Sequence[int]) -> RunConfig:
-    points = "".join(
-        f"[[sweep.points]]\nn_batteries = {n}\ndrive = {r * COUPLING * n!r}\n"
-        f"battery_detuning = {detuning!r}\n"
+    points = sweeps.points_toml(
+        {"n_batteries": n, "drive": r * COUPLING * n, "battery_detuning": detuning}
         for detuning in (0.0, DETUNING)
         for n in n_values
         for r in ratios

@@ -52,6 +52,7 @@ from qbcircuit.sweeps.spec import (
     describe,
     digest,
     expand,
+    points_toml,
 )
 from qbcircuit.sweeps.store import MANIFEST, STORE_FORMAT, Store, table_csv
 from qbcircuit.sweeps.task import run_point
@@ -68,6 +69,7 @@ __all__ = [
     "SweepPoint",
     "SweepResult",
     "expand",
+    "points_toml",
     "run_point",
     "sweep",
 ]

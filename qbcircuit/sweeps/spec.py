@@ -8,7 +8,7 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive
@@ -25,6 +25,7 @@ __all__ = [
     "SweepPoint",
     "digest",
     "expand",
+    "points_toml",
 ]
 
 MODEL_PARAMETERS = tuple(field.name for field in dataclasses.fields(StarModel))
@@ -254,6 +255,21 @@ def expand(config: RunConfig, *, yes: bool = False) -> list[SweepPoint]:
         _check_point(point, where)
         points.append(point)
     return points
+
+
+def points_toml(points: Iterable[Mapping[str, Any]]) -> str:
+    """``[[sweep.points]]`` tables for a config's text, one per mapping of parameters.
+
+    >>> print(points_toml([{"n_batteries": 2, "drive": 1.0}]), end="")
+    [[sweep.points]]
+    n_batteries = 2
+    drive = 1.0
+    """
+    tables = []
+    for point in points:
+        lines = [f"{name} = {json.dumps(value)}" for name, value in point.items()]
+        tables.append("\n".join(["[[sweep.points]]", *lines]) + "\n")
+    return "".join(tables)
 
 
 def describe(parameters: Mapping[str, Any]) -> str:
