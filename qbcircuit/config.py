@@ -60,23 +60,6 @@ __all__ = [
     "default_config_path",
 ]
 
-_AER_KEYS = ("dt", "order", "ordering", "dephasing", "instances", "seed", "n_values")
-_PULSE_KEYS = ("frame", "drive_shape", "coupling_form", "omega0", "rtol", "atol", "basis")
-_TOMOGRAPHY_KEYS = ("method", "shots", "fitter", "points", "replicates", "confidence")
-_HARDWARE_KEYS = (
-    "backend",
-    "dt",
-    "stop",
-    "points",
-    "dephasing",
-    "instances",
-    "max_depth",
-    "mitigation",
-    "calibration_shots",
-    "optimization_level",
-    "seed",
-    "pubs_per_job",
-)
 _TABLES = ("model", "times", "study", "aer", "tomography", "pulse", "hardware", "sweep")
 _DEFAULT_N = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 50, 100, 200, 500, 1000)
 
@@ -360,7 +343,7 @@ class RunConfig:
             )
         if "model" not in document:
             raise QbcircuitError(f"Config file {where} has no [model] table.")
-        model_keys = tuple(field.name for field in fields(StarModel))
+        model_keys = _keys(StarModel)
         sweep = None
         if "sweep" in document:
             from qbcircuit.sweeps.spec import SweepConfig
@@ -373,16 +356,16 @@ class RunConfig:
                 model=StarModel.from_dict(
                     _table(document, "model", model_keys, where), where=f"[model] of {where}"
                 ),
-                times=TimeGrid(**_table(document, "times", ("stop", "points"), where)),
-                study=StudyConfig(
-                    **_table(document, "study", tuple(f.name for f in fields(StudyConfig)), where)
-                ),
-                aer=AerConfig(**_table(document, "aer", _AER_KEYS, where)),
+                times=TimeGrid(**_table(document, "times", _keys(TimeGrid), where)),
+                study=StudyConfig(**_table(document, "study", _keys(StudyConfig), where)),
+                aer=AerConfig(**_table(document, "aer", _keys(AerConfig), where)),
                 tomography=TomographyConfig(
-                    **_table(document, "tomography", _TOMOGRAPHY_KEYS, where)
+                    **_table(document, "tomography", _keys(TomographyConfig), where)
                 ),
-                pulse=PulseConfig(**_table(document, "pulse", _PULSE_KEYS, where)),
-                hardware=HardwareConfig(**_table(document, "hardware", _HARDWARE_KEYS, where)),
+                pulse=PulseConfig(**_table(document, "pulse", _keys(PulseConfig), where)),
+                hardware=HardwareConfig(
+                    **_table(document, "hardware", _keys(HardwareConfig), where)
+                ),
                 sweep=sweep,
                 source=source,
                 text=text,
@@ -406,6 +389,11 @@ class RunConfig:
         if part == "tomography":
             content["tomography"] = asdict(self.tomography)
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _keys(table: type) -> tuple[str, ...]:
+    """The keys a table accepts: the fields of the dataclass it builds."""
+    return tuple(field.name for field in fields(table))
 
 
 def default_config_path() -> Path:

@@ -231,8 +231,10 @@ def test_estimate_fields_and_energy_from_z_counts():
     assert estimate.energy == pytest.approx(2.0 * (z_counts @ popcount) / 4000, abs=1e-12)
     assert estimate.energy == pytest.approx(4.0, abs=4 * estimate.energy_error)
     assert estimate.settings == 10 and estimate.shots == 40_000
+    # W of the state: E = 2 (1/2 + 3/2) = 4, spectrum (1/2, 1/2) on the levels 0 and omega0
     low, high = estimate.ergotropy_interval
-    assert low <= estimate.ergotropy + estimate.ergotropy_bias or low <= high
+    assert low < 3.0 < high and high - low < 6 * estimate.ergotropy_error
+    assert estimate.ergotropy == pytest.approx(3.0, abs=4 * estimate.ergotropy_error)
     assert 0 <= estimate.ratio <= 1 and estimate.replicates == 20
     again = estimate_ergotropy(counts, "permutation", replicates=20, seed=3, omega0=2.0)
     assert again.ergotropy_interval == estimate.ergotropy_interval  # seeded

@@ -35,17 +35,6 @@ trajectory method."""
 COMPUTE = ("long_time", "charging", "relaxation", "trajectory")
 METHODS = ("exact", "aer", "tomography", "pulse")
 DEFAULT_LIMIT = 1000
-_SWEEP_KEYS = (
-    "compute",
-    "method",
-    "limit",
-    "level",
-    "t_max",
-    "horizon",
-    "tolerance",
-    "grid",
-    "points",
-)
 
 
 # --------------------------------------------------------------------------- config
@@ -105,11 +94,12 @@ class SweepConfig:
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> SweepConfig:
-        unknown = sorted(set(table) - set(_SWEEP_KEYS))
+        keys = [field.name for field in dataclasses.fields(cls)]
+        unknown = sorted(set(table) - set(keys))
         if unknown:
             raise QbcircuitError(
                 f"Unknown key {unknown[0]!r} in [sweep] of {where}; expected some of "
-                + ", ".join(_SWEEP_KEYS)
+                + ", ".join(keys)
                 + "."
             )
         options: dict[str, Any] = {k: v for k, v in table.items() if k not in ("grid", "points")}
