@@ -5,7 +5,8 @@
 ``qbcircuit sweep CONFIG.toml [--out DIR]`` (a resumable grid of points, see qbcircuit.sweeps).
 
 Commands are thin: parse -> call the library -> write JSON/CSV/PNG -> print a short table.
-Package errors become one line on stderr and exit status 2, never a traceback.
+Package errors become one line on stderr and exit status 2, never a traceback; any other
+exception is one line with exit status 1 (``--debug`` or QBCIRCUIT_DEBUG=1 shows its traceback).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -44,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
         "ergotropy.",
     )
     parser.add_argument("--version", action="version", version=f"qbcircuit {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an internal error"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
@@ -472,8 +477,12 @@ def _cell(value: object) -> str:
     return f"{value!s:>14}"
 
 
+DEBUG_VARIABLE = "QBCIRCUIT_DEBUG"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    debug = args.debug or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
     try:
         if args.command == "run":
             _run(args)
@@ -502,4 +511,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    except Exception as error:  # a fault of ours: one line, the traceback on request
+        if debug:
+            raise
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
+        print(
+            f"qbcircuit: internal error in `{args.command}` ({type(error).__name__}: {detail}); "
+            f"rerun with --debug (or {DEBUG_VARIABLE}=1) for the traceback.",
+            file=sys.stderr,
+        )
+        return 1
     return 0

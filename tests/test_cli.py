@@ -184,3 +184,26 @@ def test_compare_three_ways(tmp_path):
         assert json.loads((out / "compare_pulse.json").read_text())["label"] == "pulse"
     bad = qbcircuit("compare", config, "--out", out, "--no-aer", "--no-pulse")
     assert bad.returncode == 0 and "aer" not in bad.stdout.split("\n", 1)[1]
+
+
+def test_an_internal_fault_is_one_line_with_exit_1(monkeypatch, capsys):
+    """The last resort: an exception that is not a refusal is one line naming the command and
+    how to see the traceback; --debug (or QBCIRCUIT_DEBUG=1) shows it."""
+    from qbcircuit import cli
+
+    def fault(args):
+        raise TypeError("unsupported operand\nsecond line")
+
+    monkeypatch.setattr(cli, "_run", fault)
+    monkeypatch.delenv(cli.DEBUG_VARIABLE, raising=False)
+    assert cli.main(["run"]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        "qbcircuit: internal error in `run` (TypeError: unsupported operand); rerun with "
+        "--debug (or QBCIRCUIT_DEBUG=1) for the traceback."
+    ]
+    with pytest.raises(TypeError):
+        cli.main(["--debug", "run"])
+    monkeypatch.setenv(cli.DEBUG_VARIABLE, "1")
+    with pytest.raises(TypeError):
+        cli.main(["run"])
