@@ -13,30 +13,23 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
-from tqdm import tqdm
 
-from qbcircuit import emulation, exact, jobs, plots, sweeps
+from qbcircuit import exact, jobs, plots, sweeps
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.compare import compare
 from qbcircuit.config import RunConfig, default_config_path
-from qbcircuit.model import StarModel
-from qbcircuit.results import RatioStudy, Trajectory, write_atomic
-from qbcircuit.studies import long_time_versus_n
-from qbcircuit.tomography import emulate_tomography
+from qbcircuit.mainjob import run_main_job
+from qbcircuit.results import write_atomic
 
 __all__ = ["main"]
-
-T = TypeVar("T", Trajectory, RatioStudy)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,125 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cached(
-    out: Path, name: str, digest: str, compute: Callable[[], T], load: Callable[[Path], T]
-) -> tuple[T, bool]:
-    """Reuse ``out/name.json`` when its stamp matches ``digest``; else compute and save."""
-    stamp = out / f".{name}.digest"
-    target = out / f"{name}.json"
-    if target.exists() and stamp.exists() and stamp.read_text().strip() == digest:
-        return load(target), True
-    result = compute()
-    result.save(target)
-    write_atomic(stamp, digest)
-    return result, False
-
-
-def _compare_aer(
-    config: RunConfig, exact_trajectory: Trajectory, out: Path, quiet: bool
-) -> Trajectory | None:
-    """Trotter circuits on Aer against exact for each N of [aer] (a table); returns the
-    emulation of the model's own N when it is among them."""
-    aer = config.aer
-    times = config.times.times()
-    rows = ["n_batteries,max_abs_dE,max_abs_dW,max_abs_dW_over_N,dt,order,ordering,dephasing"]
-    print(
-        f"  Aer density-matrix emulation (dt={aer.dt:g}, order {aer.order}, {aer.ordering}, "
-        f"{aer.dephasing} dephasing) vs exact:"
-    )
-    print(f"  {'N':>6} {'max|dE|':>10} {'max|dW|':>10} {'':>8}")
-    own = None
-    for n in tqdm(config.aer_n_values, desc="aer vs exact", unit="N", disable=quiet, leave=False):
-        model = config.model.replace(n_batteries=n)
-
-        def run_aer(model: StarModel = model) -> Trajectory:
-            return emulation.emulate(model, times, dt=aer.dt, **aer.circuit_options())
-
-        emulated, reused = _cached(
-            out, f"aer_N{n}", config.digest("aer", n), run_aer, Trajectory.load
-        )
-        reference = (
-            exact_trajectory if n == config.model.n_batteries else exact.evolve(model, times)
-        )
-        if n == config.model.n_batteries:
-            own = emulated
-        d_e = float(np.max(np.abs(emulated.energy - reference.energy)))
-        d_w = float(np.max(np.abs(emulated.ergotropy - reference.ergotropy)))
-        rows.append(
-            f"{n},{d_e!r},{d_w!r},{d_w / n!r},{aer.dt!r},{aer.order},{aer.ordering},{aer.dephasing}"
-        )
-        print(f"  {n:>6} {d_e:>10.2e} {d_w:>10.2e} {'reused' if reused else 'computed':>8}")
-    write_atomic(out / "aer_vs_exact.csv", "\n".join(rows) + "\n")
-    return own
-
-
-def _tomography(
-    config: RunConfig, exact_trajectory: Trajectory, out: Path, quiet: bool
-) -> Trajectory | None:
-    """Tomography of the model's circuits at [tomography] points: E, W with error bars and
-    intervals against exact, as a table (tomography_vs_exact.csv)."""
-    tomo, aer, model = config.tomography, config.aer, config.model
-    if tomo.points == 0:
-        return None
-    times = tomo.times(exact_trajectory.times)
-    print(
-        f"  tomography ({tomo.method}, {tomo.fitter}, {tomo.shots} shots per setting, "
-        f"{tomo.confidence:.0%} intervals) of the Aer circuits vs exact, N={model.n_batteries}:"
-    )
-    measured, reused = _cached(
-        out,
-        "tomography",
-        config.digest("tomography"),
-        lambda: emulate_tomography(
-            model,
-            times,
-            dt=aer.dt,
-            progress=not quiet,
-            **tomo.emulation_options(),
-            **aer.circuit_options(),
-        ),
-        Trajectory.load,
-    )
-    index = np.searchsorted(exact_trajectory.times, times)
-    reference_e = exact_trajectory.energy[index]
-    reference_w = exact_trajectory.ergotropy[index]
-    intervals = measured.options["ergotropy_interval"]
-    assert measured.energy_error is not None and measured.ergotropy_error is not None
-    rows = ["time,E_exact,E,E_error,W_exact,W,W_error,W_low,W_high,W_bias"]
-    print(f"  {'t':>6} {'E exact':>8} {'E':>15} {'W exact':>8} {'W':>15} {'interval':>17}")
-    for i, t in enumerate(times):
-        low, high = intervals[i]
-        values = (
-            t,
-            reference_e[i],
-            measured.energy[i],
-            measured.energy_error[i],
-            reference_w[i],
-            measured.ergotropy[i],
-            measured.ergotropy_error[i],
-            low,
-            high,
-            measured.options["ergotropy_bias"][i],
-        )
-        rows.append(",".join(repr(float(v)) for v in values))
-        print(
-            f"  {t:>6.3g} {reference_e[i]:>8.4f} {measured.energy[i]:>7.4f}+-"
-            f"{measured.energy_error[i]:.4f} {reference_w[i]:>8.4f} {measured.ergotropy[i]:>7.4f}"
-            f"+-{measured.ergotropy_error[i]:.4f}  [{low:.4f}, {high:.4f}]"
-        )
-    covered = sum(low <= w <= high for (low, high), w in zip(intervals, reference_w, strict=True))
-    print(
-        f"  exact W inside the interval at {covered} of {len(times)} times "
-        f"({'reused' if reused else 'computed'})"
-    )
-    write_atomic(out / "tomography_vs_exact.csv", "\n".join(rows) + "\n")
-    return measured
-
-
 def _run(args: argparse.Namespace) -> None:
     path = args.config if args.config is not None else default_config_path()
     config = RunConfig.from_toml(path)
-    out: Path = args.out
     model = config.model
     print(f"qbcircuit {__version__}: {path}")
     print(
@@ -267,81 +144,7 @@ def _run(args: argparse.Namespace) -> None:
         f"gamma={model.dephasing:g} dC={model.charger_detuning:g} "
         f"dB={model.battery_detuning:g} omega0={model.omega0:g}"
     )
-
-    started = time.perf_counter()
-    trajectory, reused = _cached(
-        out,
-        "trajectory",
-        config.digest("trajectory"),
-        lambda: exact.evolve(model, config.times.times(), progress=not args.no_progress),
-        Trajectory.load,
-    )
-    print(
-        f"  exact trajectory: {trajectory.times.size} times to t={config.times.stop:g} "
-        f"({trajectory.options['basis']}, {'reused' if reused else 'computed'}); "
-        f"final E={trajectory.energy[-1]:.6g} W={trajectory.ergotropy[-1]:.6g} "
-        f"W/E={trajectory.ratio[-1]:.6g}"
-    )
-
-    emulated = _compare_aer(config, trajectory, out, args.no_progress)
-    measured = _tomography(config, trajectory, out, args.no_progress)
-    overlay = [t for t in (trajectory, emulated, measured) if t is not None]
-    plots.plot_trajectories(overlay, out / "trajectory.png")
-
-    study, reused = _cached(
-        out,
-        "ratio_vs_n",
-        config.digest("study"),
-        lambda: long_time_versus_n(
-            model,
-            config.study.n_values,
-            battery_detuning=config.study.battery_detuning,
-            drive_ratio=config.study.drive_ratio,
-            tolerance=config.study.tolerance,
-            horizon=config.study.horizon,
-            progress=not args.no_progress,
-        ),
-        RatioStudy.load,
-    )
-    plots.plot_ratio_study(study, out / "ratio_vs_n.png")
-    _print_study(study, reused)
-    outputs = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    summary = {
-        "config": str(path),
-        "version": __version__,
-        "seconds": round(time.perf_counter() - started, 3),
-        "outputs": outputs,
-    }
-    write_atomic(out / "summary.json", json.dumps(summary, indent=1))
-    print(f"  wrote {out}/: {', '.join(outputs)}")
-
-
-def _print_study(study: RatioStudy, reused: bool) -> None:
-    horizon, tolerance = study.resonant[0].horizon, study.resonant[0].tolerance
-    print(
-        f"  long-time W/E vs N ({'reused' if reused else 'computed'}; the limit, and whether "
-        f"E is within {tolerance:.0%} of it by t = {horizon:g}, else W/E at that time):"
-    )
-    names = {
-        "resonant": f"resonant F={study.base.drive:g}",
-        "scaled": f"resonant F={study.drive_ratio:g}gN",
-        "detuned": f"detuned dB={study.detuning:g}",
-    }
-    series = study.series()
-    print(f"  {'N':>6} " + " ".join(f"{names[name]:>30}" for name in series) + "  (N-1)/(N+1)")
-    for index, n in enumerate(study.n_values.tolist()):
-        cells = []
-        for entries in series.values():
-            entry = entries[index]
-            if entry.status == "reached":
-                cells.append(f"{entry.ratio:.6f} reached t={entry.reach_time:.3g}")
-            elif entry.status == "not reached":
-                cells.append(f"{entry.ratio:.6f} NOT, now {entry.ratio_at_horizon:.4f}")
-            else:
-                cells.append(f"{entry.ratio:.6f} reach time n/a")
-        print(
-            f"  {n:>6} " + " ".join(f"{cell:>30}" for cell in cells) + f"  {(n - 1) / (n + 1):.6f}"
-        )
+    run_main_job(config, args.out, progress=not args.no_progress, echo=print)
 
 
 def _compare(args: argparse.Namespace) -> None:
