@@ -41,7 +41,7 @@ from qbcircuit.exact._reach import (
     reach_time,
     resonant_modes,
 )
-from qbcircuit.exact._resonant import resonant_blocks
+from qbcircuit.exact._resonant import ResonantBlocks, resonant_blocks
 from qbcircuit.model import StarModel
 from qbcircuit.observables import BatteryState
 from qbcircuit.results import LongTime, Trajectory
@@ -218,12 +218,15 @@ DEFAULT_HORIZON = 1e3
 """long_time flags a limit whose reach time exceeds this (in 1/omega0) as not reached."""
 
 
-def _limit(model: StarModel) -> tuple[NDArray[np.float64], int]:
+def _limit(
+    model: StarModel, blocks: ResonantBlocks | None = None
+) -> tuple[NDArray[np.float64], int]:
     """Battery state (Dicke basis) of the t -> infinity limit and the number of stationary
-    states of the sector."""
+    states of the sector (``blocks``: the resonant decomposition, if already at hand)."""
     n = model.n_batteries
     if model.is_resonant:
-        return resonant_blocks(model).long_time_battery_state(), n + 1
+        blocks = blocks if blocks is not None else resonant_blocks(model)
+        return blocks.long_time_battery_state(), n + 1
     return np.eye(n + 1) / (n + 1), 1
 
 
@@ -252,10 +255,11 @@ def long_time(
     if not 0 < tolerance < 1:
         raise QbcircuitError(f"Argument `tolerance` must be in (0, 1), got {tolerance!r}.")
     horizon = check_positive("horizon", horizon)
-    rho, stationary = _limit(model)
+    blocks = resonant_blocks(model) if model.is_resonant else None
+    rho, stationary = _limit(model, blocks)
     omega0 = model.omega0
     energy = omega0 * float(np.diagonal(rho) @ np.arange(model.n_batteries + 1))
-    reach, at_horizon = _reach(model, tolerance * energy, horizon)
+    reach, at_horizon = _reach(model, blocks, tolerance * energy, horizon)
     return LongTime(
         model=model,
         energy=energy,
@@ -270,10 +274,12 @@ def long_time(
     )
 
 
-def _reach(model: StarModel, target: float, horizon: float) -> tuple[float, tuple[float, float]]:
+def _reach(
+    model: StarModel, blocks: ResonantBlocks | None, target: float, horizon: float
+) -> tuple[float, tuple[float, float]]:
     """(reach time, (E, W) at the horizon) on an exact mode route, nan where there is none."""
-    if model.is_resonant:
-        reach = reach_time(resonant_modes(model, resonant_blocks(model), target), target)
+    if blocks is not None:
+        reach = reach_time(resonant_modes(model, blocks, target), target)
         late = evolve(model, [horizon], basis="dicke", keep_states=False)
         return reach, (float(late.energy[0]), float(late.ergotropy[0]))
     if model.n_batteries > REACH_DENSE_MAX_BATTERIES:
