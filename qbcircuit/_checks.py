@@ -16,6 +16,7 @@ __all__ = [
     "QbcircuitError",
     "check_choice",
     "check_finite",
+    "check_fraction",
     "check_integer",
     "check_nonnegative",
     "check_positive",
@@ -52,6 +53,14 @@ def check_positive(name: str, value: Any) -> float:
     number = check_finite(name, value)
     if number <= 0:
         raise QbcircuitError(f"Argument `{name}` must be > 0, got {value!r}.")
+    return number
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not a real number in (0, 1)."""
+    number = check_finite(name, value)
+    if not 0 < number < 1:
+        raise QbcircuitError(f"Argument `{name}` must be in (0, 1), got {value!r}.")
     return number
 
 

@@ -39,6 +39,7 @@ from qbcircuit._checks import (
     QbcircuitError,
     check_choice,
     check_finite,
+    check_fraction,
     check_integer,
     check_positive,
     check_seed,
@@ -127,12 +128,7 @@ class StudyConfig:
             self, "drive_ratio", check_positive("study.drive_ratio", self.drive_ratio)
         )
         object.__setattr__(self, "horizon", check_positive("study.horizon", self.horizon))
-        tolerance = check_finite("study.tolerance", self.tolerance)
-        if not 0 < tolerance < 1:
-            raise QbcircuitError(
-                f"Argument `study.tolerance` must be in (0, 1), got {self.tolerance!r}."
-            )
-        object.__setattr__(self, "tolerance", tolerance)
+        object.__setattr__(self, "tolerance", check_fraction("study.tolerance", self.tolerance))
 
 
 @dataclass(frozen=True)
@@ -183,10 +179,7 @@ class TomographyConfig:
         check_choice("tomography.fitter", self.fitter, FITTERS)
         for name, low in (("shots", 1), ("points", 0), ("replicates", 0)):
             check_integer(f"tomography.{name}", getattr(self, name), low=low)
-        if not 0 < check_finite("tomography.confidence", self.confidence) < 1:
-            raise QbcircuitError(
-                f"Argument `tomography.confidence` must be in (0, 1), got {self.confidence!r}."
-            )
+        check_fraction("tomography.confidence", self.confidence)
 
     def emulation_options(self) -> dict[str, Any]:
         """The emulate_tomography keywords of this table, shared by the main job and sweeps

@@ -28,7 +28,7 @@ from scipy.optimize import brentq
 from tqdm import tqdm
 
 from qbcircuit import dicke, observables, thermo
-from qbcircuit._checks import QbcircuitError, check_finite, check_positive, check_times
+from qbcircuit._checks import QbcircuitError, check_fraction, check_positive, check_times
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
     liouvillian,
@@ -251,9 +251,7 @@ def long_time(
     same routes, so an unreached limit shows what the battery holds at the horizon instead.
     """
     _require_relaxing(model, "long_time")
-    tolerance = check_finite("tolerance", tolerance)
-    if not 0 < tolerance < 1:
-        raise QbcircuitError(f"Argument `tolerance` must be in (0, 1), got {tolerance!r}.")
+    tolerance = check_fraction("tolerance", tolerance)
     horizon = check_positive("horizon", horizon)
     blocks = resonant_blocks(model) if model.is_resonant else None
     rho, stationary = _limit(model, blocks)
@@ -347,9 +345,7 @@ def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: flo
     points per horizon), then the crossing is refined by root finding. Returns ``inf`` when E
     stays below the level up to ``t_max`` (e.g. the weak-drive dark-state trap).
     """
-    level = check_finite("level", level)
-    if not 0 < level < 1:
-        raise QbcircuitError(f"Argument `level` must be in (0, 1), got {level!r}.")
+    level = check_fraction("level", level)
     t_max = check_positive("t_max", t_max)
     _require_relaxing(model, "charging_time")
     n = model.n_batteries

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from qbcircuit._checks import QbcircuitError, check_finite, check_positive
+from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
 from qbcircuit._version import __version__
 from qbcircuit.config import RunConfig
 from qbcircuit.model import StarModel
@@ -81,16 +81,10 @@ class SweepConfig:
             raise QbcircuitError(
                 f"Argument `sweep.limit` must be an integer >= 1, got {self.limit!r}."
             )
-        if not 0 < check_finite("sweep.level", self.level) < 1:
-            raise QbcircuitError(f"Argument `sweep.level` must be in (0, 1), got {self.level!r}.")
-        object.__setattr__(self, "level", float(self.level))
+        object.__setattr__(self, "level", check_fraction("sweep.level", self.level))
         object.__setattr__(self, "t_max", check_positive("sweep.t_max", self.t_max))
         object.__setattr__(self, "horizon", check_positive("sweep.horizon", self.horizon))
-        if not 0 < check_finite("sweep.tolerance", self.tolerance) < 1:
-            raise QbcircuitError(
-                f"Argument `sweep.tolerance` must be in (0, 1), got {self.tolerance!r}."
-            )
-        object.__setattr__(self, "tolerance", float(self.tolerance))
+        object.__setattr__(self, "tolerance", check_fraction("sweep.tolerance", self.tolerance))
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> SweepConfig:

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from qiskit.primitives import PrimitiveResult
 
 from qbcircuit import thermo
-from qbcircuit._checks import QbcircuitError, check_positive
+from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
 from qbcircuit.tomography.counts import counts_array
 from qbcircuit.tomography.fitters import (
     FITTERS,
@@ -126,8 +126,7 @@ def check_estimate_options(fitter: str, confidence: float, replicates: int, inte
         raise QbcircuitError(f"Argument `fitter` must be one of {FITTERS}, got {fitter!r}.")
     if interval not in INTERVALS:
         raise QbcircuitError(f"Argument `interval` must be one of {INTERVALS}, got {interval!r}.")
-    if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise QbcircuitError(f"Argument `confidence` must be in (0, 1), got {confidence!r}.")
+    check_fraction("confidence", confidence)
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 0:
         raise QbcircuitError(f"Argument `replicates` must be an integer >= 0, got {replicates!r}.")
 
