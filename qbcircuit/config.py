@@ -260,16 +260,11 @@ class HardwareConfig:
             ("instances", 1),
             ("max_depth", 1),
             ("calibration_shots", 1),
-            ("optimization_level", 0),
             ("seed", 0),
             ("pubs_per_job", 1),
         ):
             check_integer(f"hardware.{name}", getattr(self, name), low=low)
-        if self.optimization_level > 3:
-            raise QbcircuitError(
-                "Argument `hardware.optimization_level` must be 0..3, got "
-                f"{self.optimization_level!r}."
-            )
+        check_integer("hardware.optimization_level", self.optimization_level, low=0, high=3)
         if not isinstance(self.mitigation, bool):
             raise QbcircuitError(
                 f"Argument `hardware.mitigation` must be true or false, got {self.mitigation!r}."

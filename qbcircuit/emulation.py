@@ -155,9 +155,8 @@ def emulate(
         series, errors = _statevector_series(vectors, model.n_batteries, model.omega0)
         if shots is not None:
             sampled = _sampled_energy(vectors, model.n_batteries, model.omega0, shots, seed)
+            # E and the charger from the samples; the other observables from the states
             series["energy"], errors["energy"], series["charger_excitation"] = sampled
-            # E comes from the samples, W and local W from the states
-            series["locked_ergotropy"] = series["ergotropy"] - series["local_ergotropy"]
         states = None
     if count == 1:
         errors.pop("ergotropy")

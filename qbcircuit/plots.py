@@ -70,7 +70,9 @@ def ratio_study_figure(study: RatioStudy) -> Figure:
     }
     figure = Figure(figsize=(11, 4.4))
     left, right = figure.subplots(1, 2)
-    for color, (name, entries) in zip(("C0", "C2", "C1"), study.series().items(), strict=False):
+    colors = {"resonant": "C0", "scaled": "C2", "detuned": "C1"}
+    for name, entries in study.series().items():
+        color = colors[name]
         ratio = np.array([entry.ratio for entry in entries])
         status = np.array([entry.status for entry in entries])
         at_horizon = np.array([entry.ratio_at_horizon for entry in entries])

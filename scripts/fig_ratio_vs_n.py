@@ -79,7 +79,7 @@ def study_from_rows(rows: Sequence[dict]) -> RatioStudy:
                 charger_excitation=0.5,
                 n_stationary=row["n_stationary"],
                 reach_time=row["reach_time"],
-                tolerance=1e-2,
+                tolerance=row["tolerance"],
                 horizon=row["horizon"],
                 energy_at_horizon=row["energy_horizon"],
                 ergotropy_at_horizon=row["ergotropy_horizon"],

@@ -21,8 +21,9 @@ def run_point(point: SweepPoint) -> dict[str, Any]:
     Scalars, by compute:
 
     * long_time (exact): ``energy_inf``, ``ergotropy_inf``, ``ratio_inf``, ``n_stationary``,
-      ``reach_time`` (E within ``tolerance`` of E_inf from then on), ``horizon``, ``reach``
-      ("reached" or "not reached" by the horizon, or "unknown"), and ``energy_horizon``,
+      ``reach_time`` (E within ``tolerance`` of E_inf from then on), ``tolerance``,
+      ``horizon``, ``reach`` ("reached" or "not reached" by the horizon, or "unknown"), and
+      ``energy_horizon``,
       ``ergotropy_horizon``, ``ratio_horizon`` at t = horizon;
     * charging (exact): ``tau``, ``tau_90`` (first time E >= level * E_inf, inf if never before
       t_max) and ``energy_tau``, ``ergotropy_tau``, ``ratio_tau`` at ``tau``;
@@ -44,6 +45,7 @@ def run_point(point: SweepPoint) -> dict[str, Any]:
             n_stationary=limit.n_stationary,
             reach_time=limit.reach_time,
             horizon=limit.horizon,
+            tolerance=limit.tolerance,
             reach=limit.status,
             energy_horizon=limit.energy_at_horizon,
             ergotropy_horizon=limit.ergotropy_at_horizon,
