@@ -3,7 +3,7 @@
 Data flow: config/StarModel -> exact | circuits -> backends -> tomography | pulse -> observables
 (the registry every path evaluates) -> results (Trajectory) -> plots, CLI, scripts; sweeps run
 many points of it.
-See README.md and PHYSICS.md for conventions.
+See README.md and docs/physics.md for conventions.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from qbcircuit import exact, observables, sweeps, thermo
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.model import StarModel
+from qbcircuit.pipeline import emulate_tomography
 from qbcircuit.results import LongTime, RatioStudy, Trajectory
 from qbcircuit.sweeps import SweepResult, sweep
-from qbcircuit.tomography import Estimate, emulate_tomography, estimate_ergotropy
+from qbcircuit.tomography import Estimate, estimate_ergotropy
 
 __all__ = [
     "Estimate",

@@ -7,6 +7,7 @@ e.g. ``Argument `dt` must be > 0, got -1.`` The CLI prints such a message as one
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "check_positive",
     "check_seed",
     "check_times",
+    "renamed",
 ]
 
 
@@ -119,3 +121,17 @@ def check_times(times: ArrayLike, name: str = "times") -> NDArray[np.float64]:
         )
     array.setflags(write=False)
     return array
+
+
+def renamed(new: str, value: Any, old: str, old_value: Any) -> Any:
+    """``value``, or ``old_value`` with a DeprecationWarning when the caller used the former
+    name ``old`` of the argument ``new`` (kept for one release)."""
+    if old_value is None:
+        return value
+    warnings.warn(
+        f"Argument `{old}` is now called `{new}`; the old name will be removed in the next "
+        "release.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value

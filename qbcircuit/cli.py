@@ -169,7 +169,7 @@ def _compare(args: argparse.Namespace) -> None:
             f"{options['frame']} frame, {options['drive_shape']} drive, "
             f"{options['coupling_form']}, omega0={options['omega0']:g}"
             if row["leg"] == "pulse"
-            else f"dt={options['dt']:g}, order {options['order']}, {options['dephasing']}"
+            else f"dt={options['dt']:g}, order {options['order']}, {options['insertion']}"
         )
         print(
             f"  {row['leg']:>6} {row['max_abs_dE']:>10.2e} {row['max_abs_dW']:>10.2e} "

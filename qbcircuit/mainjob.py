@@ -22,10 +22,10 @@ from qbcircuit import emulation, exact, plots
 from qbcircuit._version import __version__
 from qbcircuit.config import RunConfig
 from qbcircuit.model import StarModel
+from qbcircuit.pipeline import emulate_tomography
 from qbcircuit.results import RatioStudy, Trajectory, write_atomic
 from qbcircuit.studies import long_time_versus_n
 from qbcircuit.sweeps.store import table_csv
-from qbcircuit.tomography import emulate_tomography
 
 __all__ = ["MainJobResult", "run_main_job"]
 
@@ -155,7 +155,7 @@ def _compare_aer(
     times = config.times.times()
     say(
         f"  Aer density-matrix emulation (dt={aer.dt:g}, order {aer.order}, {aer.ordering}, "
-        f"{aer.dephasing} dephasing) vs exact:"
+        f"{aer.insertion} insertion) vs exact:"
     )
     say(f"  {'N':>6} {'max|dE|':>10} {'max|dW|':>10} {'':>8}")
     own, rows = None, []
@@ -184,7 +184,7 @@ def _compare_aer(
                 "dt": aer.dt,
                 "order": aer.order,
                 "ordering": aer.ordering,
-                "dephasing": aer.dephasing,
+                "insertion": aer.insertion,
             }
         )
         say(f"  {n:>6} {d_e:>10.2e} {d_w:>10.2e} {'reused' if again else 'computed':>8}")

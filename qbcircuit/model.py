@@ -1,14 +1,18 @@
 """The dephased star battery: a frozen model description and the operators it defines.
 
-Rotating frame at the drive frequency (PHYSICS.md), hbar = 1, qubit 0 the charger C, qubits 1..N
-the battery, |0> the ground state, sz = -Z:
+Rotating frame at the drive frequency (docs/physics.md), hbar = 1, qubit 0 the charger C,
+qubits 1..N the battery, |0> the ground state, sz = -Z:
 
     H   = (dC/2) sz_C + dB J_z + F sx_C + g (s+_C J- + s-_C J+)
         = -(dC/2) Z_0 - (dB/2) sum_j Z_j + F X_0 + (g/2) sum_j (X_0 X_j + Y_0 Y_j)
-    L   = sqrt(gamma/2) sz_C           (charger coherence decays as exp(-gamma t))
+    L1  = sqrt(gamma/2) sz_C           (charger coherence decays as exp(-gamma t))
+    L2  = sqrt(Gamma) s-_C             (charger relaxation, |1> -> |0>; off by default)
     H_B = omega0 sum_j (1 - Z_j)/2     (ground energy 0, maximum N omega0)
 
-A model builds operators; it never simulates.
+A model builds operators; it never simulates. Its dissipators are data
+(:meth:`StarModel.dissipators`): the solvers take any list of them, and their fast routes check
+the model's capability flags (:attr:`StarModel.pure_charger_dephasing`,
+:attr:`StarModel.unital`).
 
 >>> model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
 >>> model.hamiltonian("dicke").shape
@@ -38,17 +42,61 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Basis", "StarModel", "parse_toml", "read_toml"]
+__all__ = ["OPERATORS", "Basis", "Dissipator", "StarModel", "parse_toml", "read_toml"]
 
 Basis = Literal["full", "dicke"]
 
-_RATES = ("drive", "coupling", "dephasing")
+_RATES = ("drive", "coupling", "dephasing", "charger_relaxation")
 _DETUNINGS = ("charger_detuning", "battery_detuning")
 
 # Sector operators of the charger, index c = 0 (ground), 1 (excited).
 _SZ = sp.csr_matrix(np.diag([-1.0, 1.0]))
 _SPLUS = sp.csr_matrix(np.array([[0.0, 0.0], [1.0, 0.0]]))
 _SX = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+
+OPERATORS = {
+    "sz": np.diag([-1.0, 1.0]).astype(complex),  # sz = -Z: -1 on |0> (ground)
+    "sminus": np.array([[0.0, 1.0], [0.0, 0.0]], dtype=complex),  # |0><1|
+    "splus": np.array([[0.0, 0.0], [1.0, 0.0]], dtype=complex),  # |1><0|
+}
+"""Single-qubit operators a dissipator may act with (computational basis, |0> first)."""
+
+
+@dataclass(frozen=True)
+class Dissipator:
+    """One Lindblad channel D[L] rho = L rho L^+ - {L^+ L, rho}/2 with L = sqrt(rate) A, where
+    A is the single-qubit operator ``operator`` (a key of :data:`OPERATORS`) on ``qubit``
+    (0 = the charger, j = battery qubit j).
+
+    >>> Dissipator("charger_dephasing", 0.5, 0, "sz").hermitian
+    True
+    """
+
+    name: str
+    rate: float
+    qubit: int
+    operator: str
+
+    @property
+    def hermitian(self) -> bool:
+        """L = L^+: the channel is unital (the maximally mixed state stays stationary)."""
+        return self.operator == "sz"
+
+    def matrix(self, model: StarModel, basis: Basis = "full") -> sp.csr_matrix:
+        """L in ``basis``; the Dicke sector holds charger operators only."""
+        local = np.sqrt(self.rate) * OPERATORS[self.operator]
+        if _basis(basis) == "full":
+            n = model.n_qubits  # qubit q is bit q: kron(..., q1, q0)
+            eye_low = sp.identity(2**self.qubit, format="csr")
+            eye_high = sp.identity(2 ** (n - self.qubit - 1), format="csr")
+            return sp.csr_matrix(sp.kron(eye_high, sp.kron(local, eye_low)), dtype=complex)
+        if self.qubit != 0:
+            raise QbcircuitError(
+                f"The {self.name} dissipator acts on battery qubit {self.qubit} and leaves the "
+                "symmetric sector; use basis='full'."
+            )
+        eye_b = sp.identity(model.n_batteries + 1, format="csr")
+        return sp.csr_matrix(sp.kron(eye_b, sp.csr_matrix(local)), dtype=complex)
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -82,6 +130,8 @@ class StarModel:
         charger_detuning: dC = wC - wd.
         battery_detuning: dB = wB - wd (0 is the resonant, non-unique steady-state case).
         omega0: battery level spacing, > 0 (energy unit of H_B).
+        charger_relaxation: Gamma >= 0 with L = sqrt(Gamma) s-_C (Gamma = 1/T1 at zero
+            temperature); 0, the default, is the ideal star.
     """
 
     n_batteries: int
@@ -91,6 +141,7 @@ class StarModel:
     charger_detuning: float = 0.0
     battery_detuning: float = 0.0
     omega0: float = 1.0
+    charger_relaxation: float = 0.0
 
     def __post_init__(self) -> None:
         n = self.n_batteries
@@ -146,9 +197,32 @@ class StarModel:
     def n_qubits(self) -> int:
         return self.n_batteries + 1
 
+    def dissipators(self) -> tuple[Dissipator, ...]:
+        """The Lindblad channels with a non-zero rate, as data."""
+        channels = (
+            Dissipator("charger_dephasing", self.dephasing / 2, 0, "sz"),
+            Dissipator("charger_relaxation", self.charger_relaxation, 0, "sminus"),
+        )
+        return tuple(d for d in channels if d.rate > 0)
+
+    def jump_operators(self, basis: Basis = "full") -> list[sp.csr_matrix]:
+        """L of every dissipator, in ``basis``."""
+        return [d.matrix(self, basis) for d in self.dissipators()]
+
+    @property
+    def pure_charger_dephasing(self) -> bool:
+        """Dephasing of the charger is the only channel (or there is none): the condition of
+        the structured exact routes (real sign-mask generator, resonant blocks)."""
+        return all(d.name == "charger_dephasing" for d in self.dissipators())
+
+    @property
+    def unital(self) -> bool:
+        """Every jump operator is Hermitian: the dynamics is unital."""
+        return all(d.hermitian for d in self.dissipators())
+
     @property
     def is_resonant(self) -> bool:
-        """dB = 0: H^2 is conserved and the steady state is not unique (PHYSICS.md item 4)."""
+        """dB = 0: H^2 is conserved and the steady state is not unique (docs/physics.md, 6)."""
         return self.battery_detuning == 0.0
 
     # ----------------------------------------------------------------- Pauli operators

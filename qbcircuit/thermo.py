@@ -173,7 +173,7 @@ def ergotropy_symmetric(rho_dicke: ArrayLike, omega0: float = 1.0) -> float:
 
     Exactly the full 2^N result: the sector's N+1 eigenvalues (decreasing) are paired with the
     N+1 lowest of the 2^N energies of H_B (0, then omega0 with degeneracy N, ...), the rest of the
-    spectrum carrying zero weight (PHYSICS.md item 3). The ladder's own energies 0, 1, ..., N
+    spectrum carrying zero weight (docs/physics.md, 4). The ladder's own energies 0, 1, ..., N
     would miss the degeneracy and underestimate W.
     """
     state = _check_state(rho_dicke, square_of_qubits=False)

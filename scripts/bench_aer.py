@@ -118,7 +118,7 @@ def main() -> None:
             model,
             [1.0, 2.0],
             dt=0.2,
-            dephasing="pauli",
+            insertion="pauli",
             method="statevector",
             instances=instances,
             seed=1,

@@ -2,8 +2,8 @@
 
 Prints wall times and ratios (QuTiP time / ours, > 1 means we are faster) and the largest
 deviation in E(t) between the two (same accuracy: QuTiP at atol = rtol = 1e-10), and writes
-them as JSON. Also times the issue's absolute targets (long_time at N = 1000, evolve with 200
-time points at N = 500).
+them as JSON. Also times two absolute targets (long_time at N = 1000, evolve with 200 time
+points at N = 500).
 
     python scripts/bench_exact.py --out bench-out [--quick]
 """

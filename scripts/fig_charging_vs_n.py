@@ -1,6 +1,6 @@
 """Charging time versus N for strong and weak drive, and W/E at the charging time.
 
-tau = first time E(t) >= (1 - 1/e) E_inf (exact; PHYSICS.md), for drives F = 0.5, 2, 8 at
+tau = first time E(t) >= (1 - 1/e) E_inf (exact; docs/physics.md, 4), for drives F = 0.5, 2, 8 at
 g = 0.5, gamma = 2g, at resonance and with the battery detuned (dB = 0.5). At resonance a drive
 with N below the crossover N* = 4F/g charges in a time nearly independent of N (fitted exponent
 over N <= N*/2); above it the nearly dark state traps the battery and tau leaves any horizon
@@ -57,7 +57,7 @@ n_batteries = {list(n_values)}
 
 
 def crossover(drive: float) -> float:
-    """N* = 4F/g: below it the drive is strong (PHYSICS.md item 5)."""
+    """N* = 4F/g: below it the drive is strong (docs/physics.md, 7)."""
     return 4 * drive / COUPLING
 
 

@@ -18,8 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from qbcircuit import backends, jobs
-from qbcircuit._checks import QbcircuitError
+from qbcircuit import QbcircuitError, backends, jobs
 from qbcircuit.config import RunConfig
 from qbcircuit.results import write_atomic
 

@@ -1,6 +1,6 @@
 """RWA validity: the lab-frame model with a linear drive and xx coupling (counter-rotating
 terms kept) against the rotating-frame model, versus omega0/F and omega0/g; and the long-time
-W/E of the lab-frame model, whose non-RWA terms break the resonant symmetry (PHYSICS.md item 4),
+W/E of the lab-frame model, whose non-RWA terms break the resonant symmetry (docs/physics.md, 6),
 against the RWA value and (N-1)/(N+1).
 
     python scripts/rwa_study.py --out rwa-out [--quick]

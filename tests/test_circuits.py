@@ -6,7 +6,7 @@ import scipy.linalg as la
 from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import Operator
 from qiskit_aer import AerSimulator
-from tolerances import EXACT
+from tolerances import EXACT, SIGMAS
 
 from qbcircuit import QbcircuitError, StarModel
 from qbcircuit.backends import run_saved_states
@@ -25,7 +25,7 @@ def _charger_coherence(kind: str, t: float, dt: float, seeds: range) -> np.ndarr
     model = StarModel(n_batteries=1, drive=0.0, coupling=0.0, dephasing=GAMMA)
     circuits = []
     for seed in seeds:
-        trotter = build_trotter_circuit(model, t, dt=dt, dephasing=kind, seed=seed)
+        trotter = build_trotter_circuit(model, t, dt=dt, insertion=kind, seed=seed)
         circuit = QuantumCircuit(*trotter.qregs)
         circuit.h(0)
         circuit.compose(trotter, inplace=True)
@@ -50,7 +50,7 @@ def test_stochastic_insertions_average_to_the_decay(kind):
     values = _charger_coherence(kind, t, 0.25, range(300))
     error = values.std(ddof=1) / np.sqrt(values.size)
     assert 0 < error < 0.05
-    assert abs(values.mean() - math.exp(-GAMMA * t) / 2) < 4 * error
+    assert abs(values.mean() - math.exp(-GAMMA * t) / 2) < SIGMAS * error
 
 
 def test_phase_flip_probability():
@@ -62,7 +62,7 @@ def test_no_coupling_no_dephasing_is_the_exact_unitary(order):
     """Without coupling (and dC = 0) the terms act on different qubits and commute."""
     model = StarModel(n_batteries=3, drive=0.8, coupling=0.0, dephasing=0.0, battery_detuning=0.6)
     t = 1.3
-    circuit = build_trotter_circuit(model, t, steps=4, order=order, dephasing="none")
+    circuit = build_trotter_circuit(model, t, steps=4, order=order, insertion="none")
     exact = la.expm(-1j * t * model.hamiltonian("full").toarray())
     assert np.allclose(Operator(circuit).data, exact, atol=EXACT)
 
@@ -77,7 +77,7 @@ def test_one_step_unitary_matches_strang_product():
         battery_detuning=-0.2,
     )
     dt = 0.2
-    step = Operator(build_trotter_step(model, dt, order=2, ordering="fixed", dephasing="none")).data
+    step = Operator(build_trotter_step(model, dt, order=2, ordering="fixed", insertion="none")).data
     exact = la.expm(-1j * dt * model.hamiltonian("full").toarray())
     error = np.max(np.abs(step - exact))
     assert 1e-6 < error < 5 * dt**3  # a genuine second-order approximation
@@ -86,7 +86,7 @@ def test_one_step_unitary_matches_strang_product():
 @pytest.mark.parametrize("level", [0, 1, 2, 3])
 def test_transpiling_keeps_the_dephasing(level):
     model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=GAMMA)
-    circuit = build_trotter_circuit(model, 1.0, dt=0.25, order=2, dephasing="channel")
+    circuit = build_trotter_circuit(model, 1.0, dt=0.25, order=2, insertion="channel")
     compiled = transpile(circuit, AerSimulator(method="density_matrix"), optimization_level=level)
     assert compiled.count_ops().get("quantum_channel", 0) == 8  # D(dt/2) U D(dt/2), 4 steps
 
@@ -102,7 +102,7 @@ def test_orderings():
 
 def test_collision_uses_one_ancilla_and_resets_it():
     model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=GAMMA)
-    circuit = build_trotter_circuit(model, 1.0, dt=0.5, order=1, dephasing="collision")
+    circuit = build_trotter_circuit(model, 1.0, dt=0.5, order=1, insertion="collision")
     assert circuit.num_qubits == 4
     assert circuit.count_ops()["rzx"] == circuit.count_ops()["reset"] == 2
 
@@ -113,7 +113,7 @@ def test_collision_uses_one_ancilla_and_resets_it():
         (dict(dt=-0.1), "dt"),
         (dict(dt=0.3), "dt grid"),
         (dict(dt=2.0), "dt"),
-        (dict(dt=0.1, dephasing="thermal"), "dephasing"),
+        (dict(dt=0.1, insertion="thermal"), "insertion"),
         (dict(dt=0.1, ordering="alphabetical"), "ordering"),
         (dict(dt=0.1, order=3), "order"),
         (dict(dt=0.1, steps=4), "exactly one"),

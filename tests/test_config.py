@@ -9,7 +9,7 @@ from qbcircuit.config import RunConfig
 BASE = "[model]\nn_batteries = 2\ndrive = 1.0\ncoupling = 0.5\ndephasing = 1.0\n"
 
 BAD = [
-    ("[aer]\nseed = 'abc'\ndephasing = 'pauli'\n", "aer.seed"),
+    ("[aer]\nseed = 'abc'\ninsertion = 'pauli'\n", "aer.seed"),
     ("[aer]\nseed = -1\n", "aer.seed"),
     ("[aer]\nseed = 1.5\n", "aer.seed"),
     ("[aer]\nseed = true\n", "aer.seed"),
@@ -18,7 +18,7 @@ BAD = [
     ("[aer]\ninstances = 'many'\n", "aer.instances"),
     ("[aer]\norder = 3\n", "order"),
     ("[aer]\nordering = 'random'\n", "ordering"),
-    ("[aer]\ndephasing = 'noise'\n", "dephasing"),
+    ("[aer]\ninsertion = 'noise'\n", "insertion"),
     ("[aer]\ndt = 0\n", "aer.dt"),
     ("[aer]\ndt = 'fast'\n", "aer.dt"),
     ("[aer]\nn_values = [0]\n", "n_values"),

@@ -7,8 +7,7 @@ from systems import driven_dephased_qubit_excitation
 from tolerances import AGREE, EXACT, LATE_TIME
 
 from qbcircuit import QbcircuitError, StarModel, exact, thermo
-from qbcircuit.exact._liouvillian import liouvillian
-from qbcircuit.exact._resonant import resonant_blocks
+from qbcircuit.exact import liouvillian, resonant_blocks
 
 PARAMETER_SETS = [
     dict(drive=1.0, coupling=0.7, dephasing=0.8),  # resonant
@@ -50,13 +49,11 @@ def test_full_space_and_dicke_sector_agree(n, params):
 def test_resonant_blocks_match_sector_generator_at_larger_n(n, params, few_blocks):
     """The structured solver against the generic sector route, in both of its representations
     (Dicke matrix when most blocks are touched, rank-2m Gram form when few are)."""
-    from qbcircuit.exact import _generic_rows, series_of
-
     model = StarModel(n_batteries=n, **params)
     assert (2 * resonant_blocks(model).active.size <= n + 1) == few_blocks
     blocks = exact.evolve(model, TIMES, basis="dicke")
     assert blocks.options["solver"] == "resonant-blocks"
-    generic = series_of(_generic_rows(model, TIMES, "dicke", False), model.omega0)
+    generic = exact.evolve(model, TIMES, basis="dicke", solver="liouvillian").series
     assert set(generic) == set(blocks.series) >= {"purity", "locked_ergotropy"}
     for name, values in generic.items():
         assert np.max(np.abs(blocks[name] - values)) < AGREE, name

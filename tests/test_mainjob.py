@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+from tolerances import SIGMAS
 
 from qbcircuit.config import RunConfig
 from qbcircuit.mainjob import run_main_job
@@ -36,7 +37,7 @@ def test_main_job_returns_its_tables_and_reuses_them(tmp_path):
     assert aer["n_batteries"] == 2 and 0 < aer["max_abs_dE"] < 1e-3  # Strang, dt = 0.1
     assert len(first.tomography_rows) == 3
     for row in first.tomography_rows[1:]:  # shots: a 4-sigma band around exact
-        assert abs(row["W"] - row["W_exact"]) < 4 * row["W_error"] + 0.01
+        assert abs(row["W"] - row["W_exact"]) < SIGMAS * row["W_error"] + 0.01
     assert [e.status for e in first.study.resonant] == ["reached", "reached", "not reached"]
     assert first.reused == ()
     saved = list(csv.DictReader((tmp_path / "aer_vs_exact.csv").open()))

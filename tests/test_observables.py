@@ -102,7 +102,7 @@ def test_purity_aer_against_closed_form_and_exact(method):
     reference = exact.evolve(MODEL, TIMES)
     kind = "channel" if method == "density_matrix" else "pauli"
     instances = None if method == "density_matrix" else 16
-    aer = emulate(MODEL, TIMES, dt=0.05, method=method, dephasing=kind, instances=instances, seed=4)
+    aer = emulate(MODEL, TIMES, dt=0.05, method=method, insertion=kind, instances=instances, seed=4)
     np.testing.assert_allclose(aer.purity, one_qubit_purity(aer), atol=EXACT)
     if method == "density_matrix":  # Strang dt = 0.05
         np.testing.assert_allclose(aer.purity, reference.purity, atol=2e-3)

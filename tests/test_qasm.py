@@ -33,4 +33,4 @@ def test_exports_hold_the_gates_of_the_step():
 def test_channel_has_no_qasm_form():
     model = StarModel(n_batteries=1, drive=1.0, coupling=0.5, dephasing=1.0)
     with pytest.raises(QbcircuitError, match="no OpenQASM form"):
-        export_qasm3(build_trotter_step(model, 0.1, dephasing="channel"))
+        export_qasm3(build_trotter_step(model, 0.1, insertion="channel"))

@@ -171,13 +171,30 @@ def test_grid_over_the_limit_needs_yes(tmp_path):
         ("[sweep.grid]\nN = [1, 2]\n", "Unknown sweep parameter 'N' in [sweep.grid]"),
         ("[[sweep.points]]\ngama = 1.0\n", "Unknown sweep parameter 'gama'"),
         ("[sweep.grid]\ndrive = [1.0, -1.0]\n", "sweep point 1 (drive=-1.0)"),
-        ("[sweep.grid]\ndephasing = [0.0]\n", "need `dephasing` > 0"),
+        ("[sweep.grid]\ndephasing = [0.0]\n", "long_time needs `dephasing` > 0"),
         ("[sweep]\ncompute = ['energy']\n[sweep.grid]\ndrive = [1]\n", "sweep.compute"),
         ("[sweep.grid]\ndrive = [1]\n[[sweep.points]]\ndrive = 1\n", "exactly one of"),
         ("[sweep]\nfoo = 1\n", "Unknown key 'foo' in [sweep]"),
         (
             "[sweep]\ncompute = ['trajectory']\n[sweep.grid]\nmethod = ['aer']\ndt = [0.3]\n",
             "dt grid",
+        ),
+        # the paths' own checks, made for every point before the first runs
+        (
+            "[sweep]\ncompute = ['trajectory']\n[sweep.grid]\nmethod = ['aer']\n"
+            "n_batteries = [2, 15]\n",
+            "sweep point 1 (method='aer', n_batteries=15): The density_matrix emulation of "
+            "N = 15 needs about",
+        ),
+        (
+            "[sweep]\ncompute = ['trajectory']\n[sweep.grid]\nmethod = ['tomography']\n"
+            "n_batteries = [12]\n",
+            "Emulated tomography on Aer handles up to 12 qubits",
+        ),
+        (
+            "[sweep]\ncompute = ['trajectory']\n[sweep.grid]\nmethod = ['aer']\n"
+            "charger_relaxation = [0.5]\n",
+            "insertion realises charger_dephasing only",
         ),
     ],
 )

@@ -18,7 +18,7 @@ from systems import (
     random_pure_state,
     sample_counts,
 )
-from tolerances import EXACT
+from tolerances import EXACT, SIGMAS
 
 from qbcircuit import QbcircuitError, StarModel, exact, thermo
 from qbcircuit.dicke import embedding
@@ -195,10 +195,10 @@ def test_permutation_tomography_of_symmetric_states(n):
         counts = sample_counts(outcome_probabilities(state, basis="dicke"), 10_000, rng)
         estimate = estimate_ergotropy(counts, "permutation", fitter="mle", replicates=50, seed=n)
         truth = thermo.ergotropy_symmetric(state)
-        assert abs(estimate.ergotropy - truth) < 3 * estimate.ergotropy_error
+        assert abs(estimate.ergotropy - truth) < SIGMAS * estimate.ergotropy_error
         assert estimate.ergotropy_error < 0.02 * n
         energy = float(np.real(np.diagonal(state)) @ np.arange(n + 1))
-        assert abs(estimate.energy - energy) < 4 * max(estimate.energy_error, 1e-3)
+        assert abs(estimate.energy - energy) < SIGMAS * max(estimate.energy_error, 1e-3)
 
 
 @pytest.mark.slow
@@ -229,12 +229,12 @@ def test_estimate_fields_and_energy_from_z_counts():
     z_counts = counts[0]  # +z setting: the popcount is the number of excitations
     popcount = np.array([bin(b).count("1") for b in range(8)])
     assert estimate.energy == pytest.approx(2.0 * (z_counts @ popcount) / 4000, abs=1e-12)
-    assert estimate.energy == pytest.approx(4.0, abs=4 * estimate.energy_error)
+    assert estimate.energy == pytest.approx(4.0, abs=SIGMAS * estimate.energy_error)
     assert estimate.settings == 10 and estimate.shots == 40_000
     # W of the state: E = 2 (1/2 + 3/2) = 4, spectrum (1/2, 1/2) on the levels 0 and omega0
     low, high = estimate.ergotropy_interval
     assert low < 3.0 < high and high - low < 6 * estimate.ergotropy_error
-    assert estimate.ergotropy == pytest.approx(3.0, abs=4 * estimate.ergotropy_error)
+    assert estimate.ergotropy == pytest.approx(3.0, abs=SIGMAS * estimate.ergotropy_error)
     assert 0 <= estimate.ratio <= 1 and estimate.replicates == 20
     again = estimate_ergotropy(counts, "permutation", replicates=20, seed=3, omega0=2.0)
     assert again.ergotropy_interval == estimate.ergotropy_interval  # seeded

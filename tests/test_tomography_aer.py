@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from qiskit_aer.primitives import SamplerV2
+from tolerances import SIGMAS
 
 from qbcircuit import QbcircuitError, StarModel, emulate_tomography, exact
 from qbcircuit.backends import transpile_for_aer
@@ -16,18 +17,18 @@ MODEL = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0, battery
 def test_estimate_from_a_sampler_result(method):
     """The user-facing path: any SamplerV2's result goes straight into estimate_ergotropy."""
     t = 2.0
-    circuit = build_trotter_circuit(MODEL, t, dt=0.05, dephasing="channel")
+    circuit = build_trotter_circuit(MODEL, t, dt=0.05, insertion="channel")
     circuits = transpile_for_aer(build_tomography_circuits(circuit, [1, 2], method=method))
     result = SamplerV2(seed=11).run(circuits, shots=4000).result()
     estimate = estimate_ergotropy(result, method, replicates=40, seed=1)
     reference = exact.evolve(MODEL, [t])
-    assert abs(estimate.energy - reference.energy[0]) < 4 * estimate.energy_error
-    assert abs(estimate.ergotropy - reference.ergotropy[0]) < 4 * estimate.ergotropy_error
+    assert abs(estimate.energy - reference.energy[0]) < SIGMAS * estimate.energy_error
+    assert abs(estimate.ergotropy - reference.ergotropy[0]) < SIGMAS * estimate.ergotropy_error
     assert 0 < estimate.ergotropy_error < 0.02
 
 
 def test_result_without_the_register_is_refused():
-    circuit = build_trotter_circuit(MODEL, 0.5, dt=0.05, dephasing="none")
+    circuit = build_trotter_circuit(MODEL, 0.5, dt=0.05, insertion="none")
     circuit.measure_all()
     result = SamplerV2(seed=1).run(transpile_for_aer([circuit]), shots=10).result()
     with pytest.raises(QbcircuitError, match="no classical register 'tomography'"):
@@ -42,8 +43,11 @@ def test_tomography_trajectory_against_exact():
     assert len(measured.options["ergotropy_interval"]) == 3
     assert measured.energy[0] == 0 and measured.energy_error[0] == 0  # all-ground: no noise
     for i in (1, 2):
-        assert abs(measured.energy[i] - reference.energy[i]) < 4 * measured.energy_error[i]
-        assert abs(measured.ergotropy[i] - reference.ergotropy[i]) < 4 * measured.ergotropy_error[i]
+        assert abs(measured.energy[i] - reference.energy[i]) < SIGMAS * measured.energy_error[i]
+        assert (
+            abs(measured.ergotropy[i] - reference.ergotropy[i])
+            < SIGMAS * measured.ergotropy_error[i]
+        )
         p = reference.charger_excitation[i]
         noise = np.sqrt(p * (1 - p) / (4000 * 6))
         assert abs(measured.charger_excitation[i] - p) < 5 * noise
@@ -55,7 +59,7 @@ def test_random_dephasing_splits_shots_over_instances():
         MODEL.replace(n_batteries=1),
         times,
         dt=0.05,
-        dephasing="gaussian",
+        insertion="gaussian",
         method="pauli",
         shots=3000,
         instances=6,
@@ -66,7 +70,7 @@ def test_random_dephasing_splits_shots_over_instances():
     reference = exact.evolve(MODEL.replace(n_batteries=1), times)
     assert abs(measured.energy[1] - reference.energy[1]) < 0.05
     with pytest.raises(QbcircuitError, match="shots"):
-        emulate_tomography(MODEL, times, dt=0.05, dephasing="pauli", shots=4, instances=5)
+        emulate_tomography(MODEL, times, dt=0.05, insertion="pauli", shots=4, instances=5)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ def test_pauli_fitter_agrees_with_qiskit_experiments():
     from qiskit_aer import AerSimulator
 
     model = StarModel(n_batteries=2, drive=1.0, coupling=0.7, dephasing=0.0, battery_detuning=0.2)
-    circuit = build_trotter_circuit(model, 1.5, dt=0.05, dephasing="none")
+    circuit = build_trotter_circuit(model, 1.5, dt=0.05, insertion="none")
     truth = partial_trace(DensityMatrix(circuit), [0])  # battery qubits 1, 2: mixed
     experiment = experiments.StateTomography(circuit, measurement_indices=[1, 2])
     data = experiment.run(AerSimulator(seed_simulator=7), shots=5000).block_for_results()

@@ -1,42 +1,80 @@
-"""Generic exact propagation of the Lindblad equation, for any parameters.
+"""Generic exact propagation of the Lindblad equation, for any parameters and dissipators.
 
 Works in the full 2^(N+1) space or the 2(N+1) Dicke sector; it is the independent reference for
-the structured resonant solver. :func:`liouvillian` (the vectorised generator) serves dense
-spectra; :func:`propagate` integrates in matrix form with real arithmetic.
+the structured resonant solver. :func:`lindblad_generator` builds the vectorised generator of
+any Hamiltonian and list of jump operators, :func:`liouvillian` that of a model (it serves dense
+spectra and stationary states); :func:`propagate` integrates in matrix form with real arithmetic
+when the charger's dephasing is the only channel, and with the vectorised generator otherwise.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
+import scipy.linalg as la
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.sparse.linalg import expm_multiply
+from threadpoolctl import threadpool_limits
 
 from qbcircuit.model import Basis, StarModel
 
 __all__ = [
     "HermitianGenerator",
     "full_memory_estimate",
+    "lindblad_generator",
     "liouvillian",
     "propagate",
     "split_charger",
+    "stationary_state",
 ]
 
 
-def liouvillian(model: StarModel, basis: Basis) -> sp.csr_matrix:
-    """Row-major vectorised generator: d vec(rho)/dt = L vec(rho), vec = rho.ravel().
+def lindblad_generator(h: sp.spmatrix, jumps: Sequence[sp.spmatrix]) -> sp.csr_matrix:
+    """Row-major vectorised generator of d rho/dt = -i[H, rho] + sum_k D[L_k] rho:
+    d vec(rho)/dt = G vec(rho), vec = rho.ravel(), with (A rho B) -> (A (x) B^T) vec(rho):
 
-    -i(H (x) 1 - 1 (x) H^T) + (gamma/2)(S (x) S - 1) for L = sqrt(gamma/2) S, S = sz_C (S^2 = 1).
+        G = -i(H (x) 1 - 1 (x) H^T) + sum_k [L_k (x) conj(L_k) - (K_k (x) 1 + 1 (x) K_k^T)/2],
+
+    K_k = L_k^+ L_k.
     """
-    h = model.hamiltonian(basis)
-    s = model.jump_operator(basis)  # sqrt(gamma/2) sz_C, Hermitian, real
     eye = sp.identity(h.shape[0], format="csr", dtype=complex)
     generator = -1j * (sp.kron(h, eye) - sp.kron(eye, h.T))
-    if model.dephasing > 0:
-        generator = generator + sp.kron(s, s.conj()) - (model.dephasing / 2) * sp.kron(eye, eye)
+    for jump in jumps:
+        product = (jump.conj().T @ jump).tocsr()
+        generator = generator + sp.kron(jump, jump.conj())
+        generator = generator - 0.5 * (sp.kron(product, eye) + sp.kron(eye, product.T))
     return sp.csr_matrix(generator)
+
+
+def liouvillian(model: StarModel, basis: Basis) -> sp.csr_matrix:
+    """The model's generator (:func:`lindblad_generator` of its H and dissipators)."""
+    return lindblad_generator(model.hamiltonian(basis), model.jump_operators(basis))
+
+
+def stationary_state(
+    model: StarModel, basis: Basis = "dicke"
+) -> tuple[NDArray[np.complex128], int]:
+    """The t -> infinity limit of the all-ground state from the kernel of the dense generator,
+    and the kernel's dimension (the number of stationary states).
+
+    With right and left kernel bases R and Q (null spaces of G and G^+), the limit of vec(rho0)
+    is R (Q^+ R)^-1 Q^+ vec(rho0): the spectral projection onto the kernel, for any dissipators.
+    """
+    generator = liouvillian(model, basis).toarray()
+    dim = math.isqrt(generator.shape[0])
+    rcond = 1e-10
+    with threadpool_limits(limits=1, user_api="blas"):  # reproducible across executors
+        right = la.null_space(generator, rcond=rcond)
+        left = la.null_space(generator.conj().T, rcond=rcond)
+    start = np.zeros(dim * dim, dtype=complex)
+    start[0] = 1.0
+    overlap = left.conj().T @ right
+    rho = (right @ np.linalg.solve(overlap, left.conj().T @ start)).reshape(dim, dim)
+    rho = (rho + rho.conj().T) / 2
+    return rho / np.trace(rho).real, int(right.shape[1])
 
 
 def full_memory_estimate(n_batteries: int) -> int:
@@ -77,6 +115,8 @@ class HermitianGenerator:
     """
 
     def __init__(self, model: StarModel, basis: Basis) -> None:
+        if not model.pure_charger_dephasing:
+            raise ValueError("HermitianGenerator needs the charger's dephasing as the only channel")
         h = model.hamiltonian(basis)
         if h.imag.count_nonzero():
             raise ValueError("HermitianGenerator needs a real Hamiltonian")
@@ -137,6 +177,9 @@ def propagate(
     model: StarModel, basis: Basis, times: NDArray[np.float64]
 ) -> Iterator[NDArray[np.complex128]]:
     """Yield rho(t), the joint state in the basis's order, at each of ``times``."""
+    if not model.pure_charger_dephasing:
+        yield from _propagate_vectorised(model, basis, times)
+        return
     generator = HermitianGenerator(model, basis)
     dim = generator.h.shape[0]
     r, i = np.zeros((dim, dim)), np.zeros((dim, dim))
@@ -147,6 +190,23 @@ def propagate(
             r, i = generator.step(r, i, float(t) - now)
             now = float(t)
         yield r + 1j * i
+
+
+def _propagate_vectorised(
+    model: StarModel, basis: Basis, times: NDArray[np.float64]
+) -> Iterator[NDArray[np.complex128]]:
+    """Any dissipators: exp(G dt) vec(rho) between successive times (scipy's expm_multiply,
+    the Al-Mohy-Higham Taylor method at double precision)."""
+    generator = liouvillian(model, basis).tocsc()
+    dim = math.isqrt(generator.shape[0])
+    state = np.zeros(dim * dim, dtype=complex)
+    state[0] = 1.0
+    now = 0.0
+    for t in times:
+        if t > now:
+            state = expm_multiply(generator * (float(t) - now), state)
+            now = float(t)
+        yield state.reshape(dim, dim)
 
 
 def split_charger(rho: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], float]:

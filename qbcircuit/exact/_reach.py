@@ -125,9 +125,10 @@ def resonant_modes(model: StarModel, blocks: ResonantBlocks, target: float) -> M
 
 
 def dense_modes(model: StarModel) -> tuple[Modes, NDArray[np.complex128], NDArray[np.complex128]]:
-    """Modes of the Dicke-sector Liouvillian of a model with a unique (maximally mixed)
-    stationary state, and (eigenvalues, right eigenvectors times the all-ground state's
-    coefficients) to evaluate rho(t) at any t."""
+    """Decaying modes of the Dicke-sector Liouvillian of a model whose sector generator is
+    diagonalisable (the detuned star, or any model with charger channels only), and
+    (eigenvalues, right eigenvectors times the all-ground state's coefficients) to evaluate
+    rho(t) at any t (the stationary modes included)."""
     generator = liouvillian(model, "dicke").toarray()
     dim = math.isqrt(generator.shape[0])
     # one BLAS thread: LAPACK's eigenpairs (even their order) depend on the thread count, and
@@ -136,11 +137,10 @@ def dense_modes(model: StarModel) -> tuple[Modes, NDArray[np.complex128], NDArra
     with threadpool_limits(limits=1, user_api="blas"):
         values, left, right = la.eig(generator, left=True, right=True)
     norms = np.einsum("ij,ij->j", left.conj(), right)
-    start = np.zeros(dim * dim, dtype=complex)
-    start[0] = 1.0  # all-ground; its deviation from the maximally mixed limit decays
-    deviation = start - np.eye(dim).ravel() / dim
+    coefficients = left[0].conj() / norms  # of the all-ground state, rho0 = e_0
+    stationary = np.abs(values) <= 1e-9 * max(1.0, float(np.abs(values).max()))
     levels = model.omega0 * np.repeat(np.arange(dim // 2, dtype=float), 2)  # charger fastest
     energy_rows = right[np.arange(dim) * (dim + 1)]  # diagonal entries rho_ii of each mode
-    amplitudes = np.abs((levels @ energy_rows) * (left.conj().T @ deviation) / norms)
-    modes = Modes(-values.real, amplitudes)
-    return modes, values, right * (left[0].conj() / norms)
+    amplitudes = np.abs((levels @ energy_rows) * coefficients)
+    modes = Modes(-values.real[~stationary], amplitudes[~stationary])
+    return modes, values, right * coefficients

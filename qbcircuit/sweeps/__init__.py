@@ -170,7 +170,7 @@ def sweep(
     if any(p.method == "pulse" and "trajectory" in p.compute for p in points):
         from qbcircuit import pulse
 
-        pulse._dynamics()  # the install sentence when the extra is missing
+        pulse.check_installed()
     store = Store(out, digest({"points": [p.key for p in points]}))
     store.check()
     records: dict[int, Mapping[str, Any]] = {}

@@ -1,26 +1,32 @@
-"""The ``[sweep]`` table and its points: parsing, expansion, and every refusal made before
-anything runs (unknown parameter names, too many points, an invalid point)."""
+"""The points of a ``[sweep]`` table (:class:`qbcircuit.config.SweepConfig`): expansion, and
+every refusal made before anything runs (too many points, an invalid point)."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import json
-import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
+from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.config import RunConfig
-from qbcircuit.model import StarModel
+from qbcircuit.config.sweep import (
+    COMPUTE,
+    DEFAULT_LIMIT,
+    MODEL_PARAMETERS,
+    PARAMETERS,
+    PATHS,
+    SweepConfig,
+)
 
 __all__ = [
     "COMPUTE",
     "DEFAULT_LIMIT",
     "METHODS",
     "PARAMETERS",
+    "PATHS",
     "SweepConfig",
     "SweepPoint",
     "digest",
@@ -28,112 +34,8 @@ __all__ = [
     "points_toml",
 ]
 
-MODEL_PARAMETERS = tuple(field.name for field in dataclasses.fields(StarModel))
-PARAMETERS = (*MODEL_PARAMETERS, "dt", "order", "shots", "method")
-"""Names a sweep may vary: the [model] fields, [aer] dt and order, [tomography] shots, and the
-trajectory method."""
-COMPUTE = ("long_time", "charging", "relaxation", "trajectory")
-METHODS = ("exact", "aer", "tomography", "pulse")
-DEFAULT_LIMIT = 1000
-
-
-# --------------------------------------------------------------------------- config
-@dataclasses.dataclass(frozen=True)
-class SweepConfig:
-    """The ``[sweep]`` table. ``grid`` maps parameter names to value lists (cartesian
-    product, in the order given); ``points`` is an explicit list of parameter tables."""
-
-    grid: tuple[tuple[str, tuple[Any, ...]], ...] = ()
-    points: tuple[tuple[tuple[str, Any], ...], ...] = ()
-    compute: tuple[str, ...] = ("long_time", "charging")
-    method: str = "exact"
-    limit: int = DEFAULT_LIMIT
-    level: float = 1 - 1 / math.e
-    t_max: float = 1e4
-    horizon: float = 1e3
-    tolerance: float = 1e-2
-
-    def __post_init__(self) -> None:
-        if bool(self.grid) == bool(self.points):
-            raise QbcircuitError(
-                "A [sweep] table needs exactly one of [sweep.grid] (value lists) or "
-                "[[sweep.points]] (a list of points)."
-            )
-        for name, values in self.grid:
-            _check_name(name, "[sweep.grid]")
-            if not values:
-                raise QbcircuitError(f"[sweep.grid] `{name}` must list at least one value.")
-        for point in self.points:
-            for name, _ in point:
-                _check_name(name, "[[sweep.points]]")
-        compute = tuple(self.compute)
-        unknown = sorted(set(compute) - set(COMPUTE))
-        if not compute or unknown:
-            raise QbcircuitError(
-                f"Argument `sweep.compute` must name some of {COMPUTE}, got {self.compute!r}."
-            )
-        object.__setattr__(self, "compute", compute)
-        if self.method not in METHODS:
-            raise QbcircuitError(
-                f"Argument `sweep.method` must be one of {METHODS}, got {self.method!r}."
-            )
-        if isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1:
-            raise QbcircuitError(
-                f"Argument `sweep.limit` must be an integer >= 1, got {self.limit!r}."
-            )
-        object.__setattr__(self, "level", check_fraction("sweep.level", self.level))
-        object.__setattr__(self, "t_max", check_positive("sweep.t_max", self.t_max))
-        object.__setattr__(self, "horizon", check_positive("sweep.horizon", self.horizon))
-        object.__setattr__(self, "tolerance", check_fraction("sweep.tolerance", self.tolerance))
-
-    @classmethod
-    def from_table(cls, table: Mapping[str, Any], where: str) -> SweepConfig:
-        keys = [field.name for field in dataclasses.fields(cls)]
-        unknown = sorted(set(table) - set(keys))
-        if unknown:
-            raise QbcircuitError(
-                f"Unknown key {unknown[0]!r} in [sweep] of {where}; expected some of "
-                + ", ".join(keys)
-                + "."
-            )
-        options: dict[str, Any] = {k: v for k, v in table.items() if k not in ("grid", "points")}
-        grid = table.get("grid", {})
-        points = table.get("points", [])
-        if not isinstance(grid, dict) or not all(isinstance(v, list) for v in grid.values()):
-            raise QbcircuitError(f"[sweep.grid] of {where} must map parameter names to lists.")
-        if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
-            raise QbcircuitError(f"[[sweep.points]] of {where} must be a list of tables.")
-        if "compute" in options:
-            if not isinstance(options["compute"], list):
-                raise QbcircuitError(f"[sweep] `compute` of {where} must be a list of names.")
-            options["compute"] = tuple(options["compute"])
-        return cls(
-            grid=tuple((name, tuple(values)) for name, values in grid.items()),
-            points=tuple(tuple(point.items()) for point in points),
-            **options,
-        )
-
-    def size(self) -> int:
-        """Number of points, computed without expanding the grid."""
-        return math.prod(len(v) for _, v in self.grid) if self.grid else len(self.points)
-
-    def parameter_sets(self) -> Iterator[dict[str, Any]]:
-        if self.grid:
-            names = [name for name, _ in self.grid]
-            for values in itertools.product(*(v for _, v in self.grid)):
-                yield dict(zip(names, values, strict=True))
-        else:
-            for point in self.points:
-                yield dict(point)
-
-
-def _check_name(name: str, where: str) -> None:
-    if name not in PARAMETERS:
-        raise QbcircuitError(
-            f"Unknown sweep parameter {name!r} in {where}; expected some of "
-            + ", ".join(PARAMETERS)
-            + "."
-        )
+METHODS = PATHS
+"""Former name of PATHS (kept for one release)."""
 
 
 # --------------------------------------------------------------------------- points
@@ -222,8 +124,8 @@ def expand(config: RunConfig, *, yes: bool = False) -> list[SweepPoint]:
     for index, parameters in enumerate(spec.parameter_sets()):
         where = f"sweep point {index} ({describe(parameters)})"
         method = parameters.get("method", spec.method)
-        if method not in METHODS:
-            raise QbcircuitError(f"{where}: `method` must be one of {METHODS}, got {method!r}.")
+        if method not in PATHS:
+            raise QbcircuitError(f"{where}: `method` must be one of {PATHS}, got {method!r}.")
         resolved = _resolve(base, parameters, where)
         point = SweepPoint(
             index,
@@ -262,47 +164,36 @@ def describe(parameters: Mapping[str, Any]) -> str:
 
 
 def _check_point(point: SweepPoint, where: str) -> None:
-    """The refusals the solvers would make, made before any point runs."""
-    from qbcircuit.backends import DENSITY_MATRIX_QUBITS
-    from qbcircuit.circuits import check_options
-    from qbcircuit.emulation import density_matrix_memory
-    from qbcircuit.exact import memory_budget
+    """The refusals the paths would make, made by the paths' own checks before any point
+    runs."""
+    from qbcircuit.emulation import AerOptions, check_emulation
+    from qbcircuit.exact import check_long_time, check_relaxation_time
+    from qbcircuit.pipeline import check_emulated_tomography
 
     model, config = point.config.model, point.config
-    if {"long_time", "charging"} & set(point.compute):
-        for name in ("drive", "coupling", "dephasing"):
-            if getattr(model, name) <= 0:
-                raise QbcircuitError(
-                    f"{where}: long_time and charging need `{name}` > 0, got "
-                    f"{getattr(model, name)!r} (the battery never settles)."
-                )
-    if "relaxation" in point.compute and not model.is_resonant:
-        from qbcircuit.exact import DENSE_GAP_MAX_BATTERIES
-
-        if model.n_batteries > DENSE_GAP_MAX_BATTERIES:
-            raise QbcircuitError(
-                f"{where}: the relaxation time of a battery-detuned model is available up to "
-                f"N = {DENSE_GAP_MAX_BATTERIES} (dense sector spectrum), got N = "
-                f"{model.n_batteries}."
-            )
+    try:
+        if "long_time" in point.compute:
+            check_long_time(model, "long_time")
+        if "charging" in point.compute:
+            check_long_time(model, "charging")
+        if "relaxation" in point.compute:
+            check_relaxation_time(model)
+    except QbcircuitError as error:
+        raise QbcircuitError(f"{where}: {error}") from None
     if "trajectory" not in point.compute:
         return
-    if point.method in ("aer", "tomography"):
-        try:
-            check_options(config.aer.order, config.aer.ordering, config.aer.dephasing)
-        except QbcircuitError as error:
-            raise QbcircuitError(f"{where}: {error}") from None
-    if point.method == "aer":
-        need = density_matrix_memory(model, config.aer.dephasing, config.times.points)
-        if need > memory_budget():
-            raise QbcircuitError(
-                f"{where}: the density-matrix emulation needs about {need / 2**30:.1f} GiB, "
-                f"more than the budget of {memory_budget() / 2**30:.1f} GiB."
+    times = config.times.times()
+    try:
+        if point.method == "aer":
+            aer = config.aer
+            check_emulation(model, times, AerOptions(aer.dt, **aer.circuit_options()))
+        if point.method == "tomography":
+            check_emulated_tomography(
+                model,
+                config.tomography.times(times),
+                dt=config.aer.dt,
+                **config.tomography.emulation_options(),
+                **config.aer.circuit_options(),
             )
-    if point.method == "tomography":
-        width = model.n_qubits + (config.aer.dephasing == "collision")
-        if width > DENSITY_MATRIX_QUBITS:
-            raise QbcircuitError(
-                f"{where}: emulated tomography handles up to {DENSITY_MATRIX_QUBITS} qubits, "
-                f"this point needs {width}."
-            )
+    except QbcircuitError as error:
+        raise QbcircuitError(f"{where}: {error}") from None

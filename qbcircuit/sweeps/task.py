@@ -86,7 +86,7 @@ def _trajectory(point: SweepPoint) -> Trajectory:
         emulated = emulation.emulate(model, times, dt=config.aer.dt, **config.aer.circuit_options())
         return dataclasses.replace(emulated, states=None, state_basis=None)
     if point.method == "tomography":
-        from qbcircuit.tomography import emulate_tomography
+        from qbcircuit.pipeline import emulate_tomography
 
         tomo = config.tomography
         return emulate_tomography(

@@ -4,14 +4,22 @@
 - :func:`qbcircuit.backends.run_sampler`: execution through a qiskit SamplerV2 (Aer, fake or IBM);
 - :mod:`~qbcircuit.tomography.fitters`: pure fitters over count arrays;
 - :mod:`~qbcircuit.tomography.estimate`: ``estimate_ergotropy`` with bootstrap intervals;
-- :mod:`~qbcircuit.tomography.emulate`: the "tomography" Trajectory of the Trotter circuits.
+- :mod:`~qbcircuit.tomography.readout`: readout calibration and correction.
+
+The "tomography" Trajectory of the Trotter circuits (build, run on a backend, fit) is the
+circuit pipeline's (:func:`qbcircuit.pipeline.emulate_tomography`); it is also reachable here.
 """
 
 from __future__ import annotations
 
 from qbcircuit.tomography.counts import counts_array
-from qbcircuit.tomography.emulate import emulate_tomography
-from qbcircuit.tomography.estimate import INTERVALS, Estimate, estimate_ergotropy, recommend_shots
+from qbcircuit.tomography.estimate import (
+    INTERVALS,
+    Estimate,
+    FitOptions,
+    estimate_ergotropy,
+    recommend_shots,
+)
 from qbcircuit.tomography.fitters import (
     FITTERS,
     Reconstruction,
@@ -22,6 +30,8 @@ from qbcircuit.tomography.fitters import (
 )
 from qbcircuit.tomography.settings import (
     METHODS,
+    SCHEMES,
+    TomographySettings,
     build_tomography_circuits,
     pauli_settings,
     permutation_directions,
@@ -32,11 +42,13 @@ __all__ = [
     "FITTERS",
     "INTERVALS",
     "METHODS",
+    "SCHEMES",
     "Estimate",
+    "FitOptions",
     "Reconstruction",
+    "TomographySettings",
     "build_tomography_circuits",
     "counts_array",
-    "emulate_tomography",
     "estimate_ergotropy",
     "outcome_probabilities",
     "pauli_settings",
@@ -47,3 +59,11 @@ __all__ = [
     "setting_count",
     "spin_operators",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "emulate_tomography":  # the pipeline sits above this package: import on use
+        from qbcircuit.pipeline import emulate_tomography
+
+        return emulate_tomography
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,11 +35,12 @@ from qbcircuit.tomography.fitters import (
     _fit,
     _frame,
 )
-from qbcircuit.tomography.settings import REGISTER
+from qbcircuit.tomography.settings import REGISTER, TomographySettings
 
 __all__ = [
     "INTERVALS",
     "Estimate",
+    "FitOptions",
     "check_estimate_options",
     "estimate_ergotropy",
     "recommend_shots",
@@ -106,10 +107,6 @@ def _counts_from_result(result: Any) -> list[Any]:
     return rows
 
 
-def _z_setting(method: str, n: int) -> int:
-    return 3**n - 1 if method == "pauli" else 0  # "ZZ..Z" is last; direction (0, 0, n) first
-
-
 def _interval(
     point: float, replicates: NDArray[np.float64], confidence: float, kind: str
 ) -> tuple[float, float]:
@@ -129,6 +126,31 @@ def check_estimate_options(fitter: str, confidence: float, replicates: int, inte
     check_fraction("confidence", confidence)
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 0:
         raise QbcircuitError(f"Argument `replicates` must be an integer >= 0, got {replicates!r}.")
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """How counts become an :class:`Estimate` (see :func:`estimate_ergotropy`), checked once.
+
+    >>> FitOptions(replicates=0).as_kwargs()["fitter"]
+    'mle'
+    """
+
+    fitter: str = "mle"
+    confidence: float = 0.9
+    replicates: int = 100
+    interval: str = "percentile"
+
+    def __post_init__(self) -> None:
+        check_estimate_options(self.fitter, self.confidence, self.replicates, self.interval)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {
+            "fitter": self.fitter,
+            "confidence": self.confidence,
+            "replicates": self.replicates,
+            "interval": self.interval,
+        }
 
 
 def _energy(z: NDArray[np.float64], excitations: NDArray[np.float64]) -> tuple[float, float]:
@@ -185,7 +207,7 @@ def estimate_ergotropy(
     reconstruction = Reconstruction(
         method, fitter, n, _fit(frame, data, fitter), frame.spins, frame.multiplicities
     )
-    z_row = _z_setting(method, n)  # popcount k of the Z setting = number of excitations
+    z_row = TomographySettings(method, n).z_setting  # its popcount: the excitation number
     excitations = thermo.battery_energies(n) if method == "pauli" else np.arange(n + 1.0)
     mean, error = _energy(data[z_row], excitations)
     energy, energy_error = omega0 * mean, omega0 * error

@@ -18,17 +18,20 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from qiskit import ClassicalRegister, QuantumCircuit
 
-from qbcircuit._checks import QbcircuitError
+from qbcircuit._checks import QbcircuitError, check_integer
 
 __all__ = [
     "METHODS",
     "PAULI_AXES",
     "REGISTER",
+    "SCHEMES",
+    "TomographySettings",
     "build_tomography_circuits",
     "check_method",
     "pauli_settings",
@@ -36,15 +39,18 @@ __all__ = [
     "setting_count",
 ]
 
-METHODS = ("pauli", "permutation")
+SCHEMES = ("pauli", "permutation")
+"""The tomography schemes (the ``method`` argument of the tomography functions)."""
+METHODS = SCHEMES
+"""Former name of SCHEMES (kept for one release)."""
 REGISTER = "tomography"
 """Name of the classical register holding a setting's outcome."""
 PAULI_AXES = {"X": (1.0, 0.0, 0.0), "Y": (0.0, 1.0, 0.0), "Z": (0.0, 0.0, 1.0)}
 
 
 def check_method(method: str) -> str:
-    if method not in METHODS:
-        raise QbcircuitError(f"Argument `method` must be one of {METHODS}, got {method!r}.")
+    if method not in SCHEMES:
+        raise QbcircuitError(f"Argument `method` must be one of {SCHEMES}, got {method!r}.")
     return method
 
 
@@ -95,6 +101,84 @@ def _rotate_to_z(circuit: QuantumCircuit, qubit: int, direction: Sequence[float]
         circuit.ry(-polar, qubit)
 
 
+@dataclass(frozen=True)
+class TomographySettings:
+    """The settings of an ``n_qubits`` register under ``scheme``: the circuits that measure
+    them and the order the fitters read their counts in (setting k is row k of a counts table).
+
+    >>> settings = TomographySettings("pauli", 2)
+    >>> settings.count, settings.labels[:3], settings.z_setting
+    (9, ['XX', 'XY', 'XZ'], 8)
+    """
+
+    scheme: str
+    n_qubits: int
+
+    def __post_init__(self) -> None:
+        check_method(self.scheme)
+        check_integer("n_qubits", self.n_qubits, low=1)
+
+    @property
+    def count(self) -> int:
+        return setting_count(self.n_qubits, self.scheme)
+
+    @property
+    def labels(self) -> list[str]:
+        """Pauli strings (character q: register qubit q), or the direction index."""
+        if self.scheme == "pauli":
+            return pauli_settings(self.n_qubits)
+        return [str(i) for i in range(self.count)]
+
+    @property
+    def z_setting(self) -> int:
+        """The setting with every qubit along +z: its popcounts give the energy."""
+        return 3**self.n_qubits - 1 if self.scheme == "pauli" else 0
+
+    def directions(self) -> list[list[tuple[float, float, float]]]:
+        """Per setting, the Bloch direction each register qubit is measured along."""
+        return _directions(self.n_qubits, self.scheme)
+
+    def circuits(self, circuit: QuantumCircuit, qubits: Sequence[int]) -> list[QuantumCircuit]:
+        """Copies of ``circuit`` measuring ``qubits`` (register qubit q = ``qubits[q]``) in
+        every setting, in order; see :func:`build_tomography_circuits`."""
+        register = list(qubits)
+        if len(register) != self.n_qubits:
+            raise QbcircuitError(
+                f"Argument `qubits` must name {self.n_qubits} qubits, got {len(register)}."
+            )
+        if len(set(register)) != len(register) or not all(
+            isinstance(q, (int, np.integer)) and 0 <= q < circuit.num_qubits for q in register
+        ):
+            raise QbcircuitError(
+                f"Argument `qubits` must be distinct qubit indices in "
+                f"0..{circuit.num_qubits - 1}, got {register}."
+            )
+        if any(reg.name == REGISTER for reg in circuit.cregs):
+            raise QbcircuitError(
+                f"The circuit already has a classical register named {REGISTER!r}."
+            )
+        out = []
+        for index, (label, directions) in enumerate(
+            zip(self.labels, self.directions(), strict=True)
+        ):
+            copy = circuit.copy(name=f"{circuit.name}_{self.scheme}_{label}")
+            bits = ClassicalRegister(self.n_qubits, REGISTER)
+            copy.add_register(bits)
+            for q, direction in zip(register, directions, strict=True):
+                _rotate_to_z(copy, int(q), direction)
+            copy.measure(register, bits)
+            copy.metadata = {
+                **(circuit.metadata or {}),
+                "tomography": {
+                    "method": self.scheme,
+                    "setting": index,
+                    "qubits": [int(q) for q in register],
+                },
+            }
+            out.append(copy)
+        return out
+
+
 def build_tomography_circuits(
     circuit: QuantumCircuit, qubits: Sequence[int], *, method: str = "permutation"
 ) -> list[QuantumCircuit]:
@@ -105,39 +189,6 @@ def build_tomography_circuits(
     :func:`pauli_settings` / :func:`permutation_directions`, the order the fitters expect.
     """
     check_method(method)
-    register = list(qubits)
-    if not register:
+    if not list(qubits):
         raise QbcircuitError("Argument `qubits` must name at least one qubit.")
-    if len(set(register)) != len(register) or not all(
-        isinstance(q, (int, np.integer)) and 0 <= q < circuit.num_qubits for q in register
-    ):
-        raise QbcircuitError(
-            f"Argument `qubits` must be distinct qubit indices in 0..{circuit.num_qubits - 1}, "
-            f"got {register}."
-        )
-    if any(reg.name == REGISTER for reg in circuit.cregs):
-        raise QbcircuitError(f"The circuit already has a classical register named {REGISTER!r}.")
-    n = len(register)
-    labels: list[str] = (
-        pauli_settings(n)
-        if method == "pauli"
-        else [str(i) for i in range(setting_count(n, method))]
-    )
-    out = []
-    for index, directions in enumerate(_directions(n, method)):
-        copy = circuit.copy(name=f"{circuit.name}_{method}_{labels[index]}")
-        bits = ClassicalRegister(n, REGISTER)
-        copy.add_register(bits)
-        for q, direction in zip(register, directions, strict=True):
-            _rotate_to_z(copy, int(q), direction)
-        copy.measure(register, bits)
-        copy.metadata = {
-            **(circuit.metadata or {}),
-            "tomography": {
-                "method": method,
-                "setting": index,
-                "qubits": [int(q) for q in register],
-            },
-        }
-        out.append(copy)
-    return out
+    return TomographySettings(method, len(list(qubits))).circuits(circuit, qubits)

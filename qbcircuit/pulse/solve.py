@@ -1,21 +1,4 @@
-"""Pulse-level reference: the time-dependent lab-frame model solved with qiskit-dynamics.
-
-The adapter for the ``pulse`` extra (qiskit 1.3 + qiskit-dynamics 0.6): qiskit-dynamics is
-imported here only, lazily, and a missing extra is one sentence. Lab frame (PHYSICS.md), in the
-Pauli convention of the package (sz = -Z, |0> = ground), with battery frequency ``omega0``,
-drive frequency wd (``carrier``, default omega0 - dB) and charger frequency wC = wd + dC:
-
-    H(t) = (wC/2) sz_C + omega0 Jz + coupling + drive(t),   L = sqrt(gamma/2) sz_C
-    coupling  "flipflop": g sum_j (s+_C s-_j + h.c.)     "xx": g sum_j X_C X_j (non-RWA)
-    drive     "circular": F (e^{-i wd t} s+_C + h.c.) = F (cos(wd t) X_C - sin(wd t) Y_C)
-              "linear":   2 F cos(wd t) X_C (counter-rotating terms included)
-
-Drives are qiskit-dynamics Signals, whose ``carrier_freq`` is in cycles per unit time: wd / 2 pi.
-With the circular drive and flip-flop coupling, H(t) is exactly the rotating-frame model of
-:mod:`qbcircuit.model` seen from the lab; the linear drive and the xx coupling add the terms the
-RWA drops. E, W and the local ergotropy are those of H_B = omega0_model sum_j (1 - Z_j)/2, which
-commutes with the frame change, so lab- and rotating-frame Trajectories compare directly.
-"""
+"""Solving the lab-frame model with qiskit-dynamics: one model, or a batch in one jax solve."""
 
 from __future__ import annotations
 
@@ -25,141 +8,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from qiskit.quantum_info import SparsePauliOp
 
-from qbcircuit import dicke
-from qbcircuit._checks import QbcircuitError, check_finite, check_positive, check_times
+from qbcircuit._checks import QbcircuitError, check_positive, check_times
 from qbcircuit.exact import series_of, state_rows
 from qbcircuit.model import StarModel
+from qbcircuit.pulse.operators import (
+    ARRAY_LIBRARIES,
+    FRAMES,
+    STEP_WARNING,
+    _dynamics,
+    _signals,
+    estimated_steps,
+    lab_operators,
+)
 from qbcircuit.results import Trajectory
 
-__all__ = [
-    "ARRAY_LIBRARIES",
-    "COUPLING_FORMS",
-    "DRIVE_SHAPES",
-    "FRAMES",
-    "STEP_WARNING",
-    "estimated_steps",
-    "evolve",
-    "evolve_batch",
-    "lab_operators",
-]
-
-FRAMES = ("lab", "rotating")
-DRIVE_SHAPES = ("linear", "circular")
-COUPLING_FORMS = ("flipflop", "xx")
-ARRAY_LIBRARIES = ("numpy", "jax")
-STEP_WARNING = 2_000_000
-"""Warn when the estimated number of solver steps exceeds this."""
-INSTALL = (
-    "The pulse reference needs the 'pulse' extra (qiskit==1.3.0 + qiskit-dynamics==0.6.0), "
-    "which cannot share an environment with qiskit 2.x: python3 -m venv .venv && "
-    '.venv/bin/pip install -e ".[pulse]".'
-)
-
-_X = np.array([[0, 1], [1, 0]], dtype=complex)
-_Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
-_SZ = np.diag([-1.0, 1.0]).astype(complex)
-_SPLUS = np.array([[0, 0], [1, 0]], dtype=complex)
-
-
-def _dynamics() -> Any:
-    try:
-        import qiskit_dynamics
-    except ImportError:  # absent, or qiskit 2.x (no qiskit.pulse)
-        raise QbcircuitError(INSTALL) from None
-    return qiskit_dynamics
-
-
-def lab_operators(
-    model: StarModel,
-    *,
-    basis: str = "full",
-    omega0: float | None = None,
-    carrier: float | None = None,
-    coupling_form: str = "flipflop",
-    drive_shape: str = "linear",
-) -> dict[str, Any]:
-    """Dense operators of the lab-frame model: ``static`` (H without drive), ``drives`` (X_C,
-    and Y_C for the circular drive), ``jump``, ``frame`` (wd (sz_C/2 + Jz)) and the
-    frequencies ``omega0``, ``carrier`` (wd), ``charger`` (wC). Basis "full" or "dicke"."""
-    if coupling_form not in COUPLING_FORMS:
-        raise QbcircuitError(
-            f"Argument `coupling_form` must be one of {COUPLING_FORMS}, got {coupling_form!r}."
-        )
-    if drive_shape not in DRIVE_SHAPES:
-        raise QbcircuitError(
-            f"Argument `drive_shape` must be one of {DRIVE_SHAPES}, got {drive_shape!r}."
-        )
-    w_b = model.omega0 if omega0 is None else check_positive("omega0", omega0)
-    w_d = w_b - model.battery_detuning if carrier is None else check_finite("carrier", carrier)
-    w_c = w_b - model.battery_detuning + model.charger_detuning
-    n, g = model.n_batteries, model.coupling
-    if basis == "full":
-
-        def op(terms: list[tuple[str, list[int], float]]) -> NDArray[np.complex128]:
-            pauli = SparsePauliOp.from_sparse_list(terms, num_qubits=n + 1)
-            return np.asarray(pauli.to_matrix(), dtype=complex)
-
-        z_all = [("Z", [j], 1.0) for j in range(1, n + 1)]
-        static = op([("Z", [0], -w_c / 2)] + [(p, q, -w_b / 2 * c) for p, q, c in z_all])
-        if coupling_form == "flipflop":
-            pairs = [(p, [0, j], g / 2) for j in range(1, n + 1) for p in ("XX", "YY")]
-        else:
-            pairs = [("XX", [0, j], g) for j in range(1, n + 1)]
-        static = static + op(pairs)
-        drives = [op([("X", [0], 1.0)]), op([("Y", [0], 1.0)])]
-        frame = op([("Z", [0], -w_d / 2)] + [(p, q, -w_d / 2 * c) for p, q, c in z_all])
-    elif basis == "dicke":
-        eye_b, eye_c = np.eye(n + 1), np.eye(2)
-        jplus, jz = dicke.jplus(n).toarray(), dicke.jz(n).toarray()
-        static = np.asarray((w_c / 2) * np.kron(eye_b, _SZ) + w_b * np.kron(jz, eye_c), complex)
-        if coupling_form == "flipflop":
-            static = static + g * (np.kron(jplus.T, _SPLUS) + np.kron(jplus, _SPLUS.T))
-        else:
-            static = static + g * np.kron(jplus + jplus.T, _X)
-        drives = [np.kron(eye_b, _X), np.kron(eye_b, _Y)]
-        frame = np.asarray(w_d * (np.kron(eye_b, _SZ) / 2 + np.kron(jz, eye_c)), complex)
-    else:
-        raise QbcircuitError(f"Argument `basis` must be 'full' or 'dicke', got {basis!r}.")
-    return {
-        "static": static,
-        "drives": drives if drive_shape == "circular" else drives[:1],
-        "jump": sp.csr_matrix(
-            model.jump_operator("full" if basis == "full" else "dicke")
-        ).toarray(),
-        "frame": frame,
-        "omega0": w_b,
-        "carrier": w_d,
-        "charger": w_c,
-    }
-
-
-def _signals(model: StarModel, drive_shape: str, carrier: float) -> list[Any]:
-    from qiskit_dynamics import Signal
-
-    frequency = carrier / (2 * math.pi)  # Signal carrier_freq: cycles per unit time
-    if drive_shape == "linear":
-        return [Signal(2 * model.drive, carrier_freq=frequency)]
-    return [
-        Signal(model.drive, carrier_freq=frequency),
-        Signal(model.drive, carrier_freq=frequency, phase=math.pi / 2),  # -F sin(wd t) Y
-    ]
-
-
-def estimated_steps(operators: dict[str, Any], t_max: float, frame: str) -> int:
-    """Rough step count of an adaptive explicit solver: about 20 steps per period of the
-    fastest frequency left in the frame (lab: the bare frequencies; rotating: the detunings,
-    couplings, and 2 wd for counter-rotating terms)."""
-    fastest = float(np.max(np.abs(np.linalg.eigvalsh(operators["static"]))))
-    if frame == "rotating":
-        fastest = float(
-            np.max(np.abs(np.linalg.eigvalsh(operators["static"] - operators["frame"])))
-        )
-    fastest = max(fastest, 2 * abs(operators["carrier"]) if frame == "lab" else fastest)
-    return math.ceil(20 * t_max * fastest / (2 * math.pi)) + 1
+__all__ = ["evolve", "evolve_batch"]
 
 
 def evolve(
@@ -250,8 +115,10 @@ def evolve(
     solver = dynamics.Solver(
         static_hamiltonian=operators["static"],
         hamiltonian_operators=operators["drives"],
-        static_dissipators=[operators["jump"]],  # also at gamma = 0: a Lindblad model evolves
-        # rho; without dissipators qiskit-dynamics would treat rho0 as a propagator
+        # every dissipator is frame-invariant in D[L] (sz_C commutes with the frame, s-_C picks
+        # up a phase that cancels); with none, a zero-rate jump keeps it a Lindblad model: without
+        # dissipators qiskit-dynamics would treat rho0 as a propagator
+        static_dissipators=operators["jumps"] or [operators["jump"]],
         rotating_frame=operators["frame"] if frame == "rotating" else None,
         rwa_cutoff_freq=rwa_cutoff_freq,
         rwa_carrier_freqs=[frequency] * len(operators["drives"]) if rwa_cutoff_freq else None,
@@ -329,7 +196,7 @@ def evolve_batch(
     if not models:
         raise QbcircuitError("Argument `models` must hold at least one model.")
     first = models[0]
-    fixed = ("n_batteries", "charger_detuning", "battery_detuning", "omega0")
+    fixed = ("n_batteries", "charger_detuning", "battery_detuning", "omega0", "charger_relaxation")
     for model in models[1:]:
         for name in fixed:
             if getattr(model, name) != getattr(first, name):
@@ -348,6 +215,11 @@ def evolve_batch(
     }
     if array_library == "numpy":
         return [evolve(model, times, array_library="numpy", **options) for model in models]
+    if not first.pure_charger_dephasing:
+        raise QbcircuitError(
+            "The jax batch carries the charger's dephasing as its only dissipator; run models "
+            "with other dissipators one by one (pulse.evolve) or with array_library='numpy'."
+        )
     if array_library != "jax":
         raise QbcircuitError(
             f"Argument `array_library` must be one of {ARRAY_LIBRARIES}, got {array_library!r}."

@@ -1,0 +1,290 @@
+"""Trotter circuits of the dephased star battery (rotating frame, docs/physics.md, 8).
+
+One unitary step U(dt) is built from exact gates of each term of H:
+
+    drive      F X_0                         -> RX(2 F dt) on qubit 0
+    coupling   (g/2)(X_0 X_j + Y_0 Y_j)      -> XXPlusYYGate(2 g dt, 0) on (0, j)
+    detunings  -(dC/2) Z_0, -(dB/2) Z_j      -> RZ(-dC dt) on 0, RZ(-dB dt) on j
+
+Order 1 (Lie) applies them once; order 2 (Strang) applies the sequence for dt/2 and then the
+reversed sequence for dt/2. The coupling gates share qubit 0 and do not commute, so their order is
+a Trotter choice (``ordering``): "fixed" (1..N every step), "palindromic" (1..N and N..1 on
+alternating steps) or "randomized" (a seeded random permutation per step).
+
+The charger's dephasing is inserted after the unitary step (order 1) or as D(dt/2) U(dt) D(dt/2)
+(order 2), in one of the forms of :mod:`qbcircuit.circuits.insertions`.
+:func:`build_trotter_template` leaves the random angles as circuit parameters, so K instances
+are one circuit with K rows of values (:func:`dephasing_values`): one PUB on a device,
+transpiled once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit import QuantumCircuit, QuantumRegister
+from qiskit.circuit.library import XXPlusYYGate
+
+from qbcircuit._checks import QbcircuitError, check_integer, check_positive, renamed
+from qbcircuit.circuits.insertions import Insertion, insertion
+from qbcircuit.model import StarModel
+
+__all__ = [
+    "ORDERINGS",
+    "build_snapshot_circuit",
+    "build_trotter_circuit",
+    "build_trotter_step",
+    "build_trotter_template",
+    "check_options",
+    "coupling_orders",
+    "dephasing_values",
+    "steps_for",
+]
+
+ORDERINGS = ("fixed", "palindromic", "randomized")
+
+
+def check_options(order: int, ordering: str, kind: str | Insertion) -> Insertion:
+    """Check the Trotter order, coupling ordering and insertion kind; return the insertion."""
+    if order not in (1, 2) or isinstance(order, bool):
+        raise QbcircuitError(f"Argument `order` must be 1 (Lie) or 2 (Strang), got {order!r}.")
+    if ordering not in ORDERINGS:
+        raise QbcircuitError(f"Argument `ordering` must be one of {ORDERINGS}, got {ordering!r}.")
+    return insertion(kind)
+
+
+def coupling_orders(
+    n_batteries: int, steps: int, ordering: str, rng: np.random.Generator | None = None
+) -> list[list[int]]:
+    """The order of the N coupling gates (battery qubits 1..N) in each of ``steps`` steps."""
+    forward = list(range(1, n_batteries + 1))
+    if ordering == "fixed":
+        return [forward] * steps
+    if ordering == "palindromic":
+        return [forward if k % 2 == 0 else forward[::-1] for k in range(steps)]
+    generator = rng if rng is not None else np.random.default_rng()
+    return [[int(q) for q in generator.permutation(forward)] for _ in range(steps)]
+
+
+def _registers(model: StarModel, kind: Insertion) -> QuantumCircuit:
+    kind.check_model(model)
+    system = QuantumRegister(model.n_qubits, "q")
+    if kind.extra_qubits:
+        return QuantumCircuit(system, QuantumRegister(kind.extra_qubits, "env"))
+    return QuantumCircuit(system)
+
+
+def _unitary_sweep(
+    circuit: QuantumCircuit, model: StarModel, tau: float, couplings: Sequence[int], reverse: bool
+) -> None:
+    """exp(-i tau H_term) for every term, in sequence (or the reversed sequence)."""
+    ops: list[tuple[str, int]] = [("drive", 0), ("detune", 0)]
+    ops += [("couple", j) for j in couplings] + [("detune", j) for j in couplings]
+    for term, qubit in reversed(ops) if reverse else ops:
+        if term == "drive" and model.drive:
+            circuit.rx(2 * model.drive * tau, 0)
+        elif term == "couple" and model.coupling:
+            circuit.append(XXPlusYYGate(2 * model.coupling * tau, 0.0), [0, qubit])
+        elif term == "detune":
+            detuning = model.charger_detuning if qubit == 0 else model.battery_detuning
+            if detuning:
+                circuit.rz(-detuning * tau, qubit)
+
+
+def _append_step(
+    circuit: QuantumCircuit,
+    model: StarModel,
+    dt: float,
+    order: int,
+    couplings: Sequence[int],
+    kind: Insertion,
+    rng: np.random.Generator,
+    template: bool = False,
+) -> None:
+    noise = None if template else rng
+
+    def dephase(tau: float) -> None:
+        if model.dephasing > 0:
+            kind.append(circuit, model.dephasing, tau, noise)
+
+    if order == 1:
+        _unitary_sweep(circuit, model, dt, couplings, reverse=False)
+        dephase(dt)
+    else:
+        dephase(dt / 2)
+        _unitary_sweep(circuit, model, dt / 2, couplings, reverse=False)
+        _unitary_sweep(circuit, model, dt / 2, couplings, reverse=True)
+        dephase(dt / 2)
+
+
+def build_trotter_step(
+    model: StarModel,
+    dt: float,
+    *,
+    order: int = 2,
+    ordering: str = "palindromic",
+    insertion: str | Insertion = "channel",
+    seed: int | None = None,
+    dephasing: str | None = None,
+) -> QuantumCircuit:
+    """One Trotter step of duration ``dt`` on N+1 qubits (+ the insertion's ancillas).
+
+    The step is the first of a sequence: "palindromic" gives couplings 1..N here, "randomized"
+    a permutation drawn from ``seed``; random insertions draw from ``seed`` too.
+    ``dephasing`` is the former name of ``insertion``.
+    """
+    dt = check_positive("dt", dt)
+    kind = check_options(order, ordering, renamed("insertion", insertion, "dephasing", dephasing))
+    rng = np.random.default_rng(seed)
+    circuit = _registers(model, kind)
+    couplings = coupling_orders(model.n_batteries, 1, ordering, rng)[0]
+    _append_step(circuit, model, dt, order, couplings, kind, rng)
+    return circuit
+
+
+def steps_for(t: float, dt: float, *, name: str = "t") -> int:
+    """Number of steps of ``dt`` in ``t``, refusing a ``t`` that is not on the dt grid."""
+    steps = round(t / dt)
+    if abs(steps * dt - t) > 1e-9 * max(1.0, t):
+        raise QbcircuitError(
+            f"Argument `{name}` must lie on the dt grid: {t!r} is {t / dt:.4g} steps of "
+            f"dt = {dt!r} (choose times that are multiples of dt)."
+        )
+    return steps
+
+
+def build_trotter_circuit(
+    model: StarModel,
+    t: float,
+    *,
+    dt: float | None = None,
+    steps: int | None = None,
+    order: int = 2,
+    ordering: str = "palindromic",
+    insertion: str | Insertion = "channel",
+    seed: int | None = None,
+    template: bool = False,
+    dephasing: str | None = None,
+) -> QuantumCircuit:
+    """The Trotter circuit for time ``t``: give ``dt`` (t must be a multiple) or ``steps``.
+
+    ``template``: leave the random angles as parameters (see :func:`build_trotter_template`).
+    ``dephasing`` is the former name of ``insertion``."""
+    t = check_positive("t", t)
+    if (dt is None) == (steps is None):
+        raise QbcircuitError("Give exactly one of `dt` and `steps`.")
+    if steps is None:
+        assert dt is not None
+        dt = check_positive("dt", dt)
+        if dt > t:
+            raise QbcircuitError(f"Argument `dt` must be <= t = {t!r}, got {dt!r}.")
+        steps = steps_for(t, dt)
+    else:
+        steps = check_integer("steps", steps, low=1)
+    kind = check_options(order, ordering, renamed("insertion", insertion, "dephasing", dephasing))
+    rng = np.random.default_rng(seed)
+    circuit = _registers(model, kind)
+    if template:
+        circuit.metadata = {"insertion": {"kind": kind.name, "tau": t / steps / order}}
+    for couplings in coupling_orders(model.n_batteries, steps, ordering, rng):
+        _append_step(circuit, model, t / steps, order, couplings, kind, rng, template)
+    return circuit
+
+
+def build_trotter_template(
+    model: StarModel,
+    t: float,
+    *,
+    dt: float | None = None,
+    steps: int | None = None,
+    order: int = 2,
+    ordering: str = "palindromic",
+    insertion: str | Insertion = "gaussian",
+    seed: int | None = None,
+    dephasing: str | None = None,
+) -> QuantumCircuit:
+    """:func:`build_trotter_circuit` with each random angle a parameter ``phi[k]`` (k in
+    circuit order); other kinds have none. Bind rows of :func:`dephasing_values` to get
+    instances. ``seed`` draws only a "randomized" ordering.
+
+    >>> from qbcircuit import StarModel
+    >>> model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
+    >>> build_trotter_template(model, 1.0, steps=4).num_parameters
+    8
+    """
+    return build_trotter_circuit(
+        model,
+        t,
+        dt=dt,
+        steps=steps,
+        order=order,
+        ordering=ordering,
+        insertion=renamed("insertion", insertion, "dephasing", dephasing),
+        seed=seed,
+        template=True,
+    )
+
+
+def dephasing_values(
+    model: StarModel,
+    template: QuantumCircuit,
+    *,
+    instances: int,
+    seed: int | None = None,
+) -> NDArray[np.float64]:
+    """Random angles for ``template`` (from :func:`build_trotter_template`), shape
+    (instances, template.num_parameters), columns in ``template.parameters`` order, drawn by
+    the template's insertion; every insertion of one template lasts the same tau.
+    """
+    info = template.metadata.get("insertion") if template.metadata else None
+    if not info:
+        raise QbcircuitError("Argument `template` must come from build_trotter_template.")
+    instances = check_integer("instances", instances, low=1)
+    rng = np.random.default_rng(seed)
+    shape = (instances, template.num_parameters)
+    if not template.num_parameters:
+        return np.zeros(shape)
+    return insertion(info["kind"]).draw(model.dephasing, float(info["tau"]), shape, rng)
+
+
+def build_snapshot_circuit(
+    model: StarModel,
+    dt: float,
+    snapshot_steps: Sequence[int],
+    *,
+    order: int = 2,
+    ordering: str = "palindromic",
+    insertion: str | Insertion = "channel",
+    seed: int | None = None,
+    save: str = "density_matrix",
+    dephasing: str | None = None,
+) -> QuantumCircuit:
+    """One circuit through max(snapshot_steps) Trotter steps that saves, after each listed step
+    k (0 = before any), the battery density matrix (label ``b{k}``, qubits 1..N) and the charger
+    one (``c{k}``), or with ``save="statevector"`` the whole state (``v{k}``): a whole time
+    trace in one pass, linear in the number of steps. ``dephasing``: former name of
+    ``insertion``."""
+    from qiskit_aer.library import SaveDensityMatrix, SaveStatevector
+
+    dt = check_positive("dt", dt)
+    kind = check_options(order, ordering, renamed("insertion", insertion, "dephasing", dephasing))
+    rng = np.random.default_rng(seed)
+    circuit = _registers(model, kind)
+    battery = list(range(1, model.n_qubits))
+    wanted = set(snapshot_steps)
+
+    def snapshot(k: int) -> None:
+        if k in wanted and save == "statevector":
+            circuit.append(SaveStatevector(circuit.num_qubits, label=f"v{k}"), circuit.qubits)
+        elif k in wanted:
+            circuit.append(SaveDensityMatrix(len(battery), label=f"b{k}"), battery)
+            circuit.append(SaveDensityMatrix(1, label=f"c{k}"), [0])
+
+    snapshot(0)
+    total = max(snapshot_steps, default=0)
+    for k, couplings in enumerate(coupling_orders(model.n_batteries, total, ordering, rng), 1):
+        _append_step(circuit, model, dt, order, couplings, kind, rng)
+        snapshot(k)
+    return circuit

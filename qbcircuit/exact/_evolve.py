@@ -1,0 +1,187 @@
+"""Exact trajectories: the route choice (full space, Dicke sector, resonant blocks) and
+:func:`evolve`."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Iterator
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from tqdm import tqdm
+
+from qbcircuit import dicke, observables
+from qbcircuit._checks import QbcircuitError, check_choice, check_times
+from qbcircuit.exact._liouvillian import (
+    full_memory_estimate,
+    propagate,
+    split_charger,
+)
+from qbcircuit.exact._resonant import resonant_blocks
+from qbcircuit.model import StarModel
+from qbcircuit.observables import BatteryState
+from qbcircuit.results import Trajectory
+
+__all__ = [
+    "AUTO_FULL_MAX_BATTERIES",
+    "DENSE_GAP_MAX_BATTERIES",
+    "SOLVERS",
+    "evolve",
+    "memory_budget",
+    "series_of",
+    "state_rows",
+]
+
+SOLVERS = ("auto", "liouvillian")
+"""The ``solver`` choices of :func:`evolve`."""
+AUTO_FULL_MAX_BATTERIES = 4
+"""``basis="auto"`` uses the full space up to this N, the Dicke sector above."""
+
+_KEEP_STATES_BYTES = 64 * 2**20
+_DENSE_GAP_MAX_DIM = 2500  # detuned relaxation time: dense spectrum of the sector generator
+DENSE_GAP_MAX_BATTERIES = math.isqrt(_DENSE_GAP_MAX_DIM) // 2 - 1
+"""relaxation_time of a battery-detuned model handles N up to this (dense sector spectrum)."""
+
+
+def memory_budget() -> int:
+    """Bytes a solver may plan to use: half the physical memory of this machine."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 8 * 2**30
+
+
+def _choose_basis(model: StarModel, basis: str) -> Literal["full", "dicke"]:
+    if basis == "auto":
+        return "full" if model.n_batteries <= AUTO_FULL_MAX_BATTERIES else "dicke"
+    if basis == "dicke":
+        return "dicke"
+    if basis != "full":
+        raise QbcircuitError(f"Argument `basis` must be 'auto', 'full' or 'dicke', got {basis!r}.")
+    need, budget = full_memory_estimate(model.n_batteries), memory_budget()
+    if need > budget:
+        raise QbcircuitError(
+            f"basis='full' for N = {model.n_batteries} needs about {need / 2**30:.1f} GiB "
+            f"(budget {budget / 2**30:.1f} GiB); use basis='dicke', exact from all-ground."
+        )
+    return "full"
+
+
+def _uses_blocks(model: StarModel, basis: str) -> bool:
+    return (
+        basis == "dicke" and model.is_resonant and model.drive > 0 and model.pure_charger_dephasing
+    )
+
+
+# --------------------------------------------------------------------------- observables
+Row = tuple[BatteryState, float, "NDArray[np.complex128] | None"]
+"""(battery state for the observables, charger excitation, battery matrix if kept)."""
+
+
+def _generic_rows(
+    model: StarModel, times: NDArray[np.float64], basis: str, keep: bool
+) -> Iterator[Row]:
+    """Generic route: Lindblad equation -> battery state -> observables (full space or sector)."""
+    states = propagate(model, basis, times)  # type: ignore[arg-type]
+    return state_rows(states, basis, keep)
+
+
+def state_rows(states: Iterable[NDArray[np.complex128]], basis: str, keep: bool) -> Iterator[Row]:
+    """One :data:`Row` per joint state (charger (x) battery, charger the fastest index;
+    2^(N+1) "full" or 2(N+1) "dicke")."""
+    for joint in states:
+        rho, excitation = split_charger(joint)
+        battery = BatteryState.from_qubits(rho) if basis == "full" else BatteryState.from_dicke(rho)
+        yield battery, excitation, rho if keep else None
+
+
+def series_of(rows: Iterable[Row], omega0: float) -> dict[str, NDArray[np.float64]]:
+    """Every registered observable and ``charger_excitation`` over the rows."""
+    rows = list(rows)
+    series = observables.evaluate((row[0] for row in rows), omega0)
+    series["charger_excitation"] = np.array([row[1] for row in rows], dtype=float)
+    return series
+
+
+def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Iterator[Row]:
+    """Resonant route. Over the m active blocks, Tr_C rho = W Z W^T with W = [u_A, v_A] of shape
+    (N+1, 2m) and Z = diag(X0, X1): rank <= 2m, so when 2m <= N+1 the spectrum is that of
+    G^1/2 Z G^1/2 with the Gram matrix G = W^T W; <n> and <J-> are traces against fixed
+    2m x 2m matrices, so no (N+1)-square state is formed unless it is kept."""
+    blocks = resonant_blocks(model)
+    n = model.n_batteries
+    w = np.hstack([blocks.u[:, blocks.active], blocks.v[:, blocks.active]])
+    m = blocks.active.size
+    if 2 * m <= n + 1:  # spectrum from the 2m x 2m problem G^1/2 Z G^1/2
+        values, vectors = np.linalg.eigh(w.T @ w)
+        side = ((vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T).astype(complex)
+    else:  # most blocks touched: the (N+1)-dim Dicke matrix W Z W^T is smaller
+        side = w.astype(complex)
+    number = (w.T * np.arange(n + 1.0)) @ w  # W^T n W
+    jminus_op = w.T @ (dicke.jplus(n).T @ w)  # W^T J- W
+    z = np.zeros((2 * m, 2 * m), dtype=complex)
+    for x0, x1 in blocks.battery_blocks(times):
+        z[:m, :m], z[m:, m:] = x0, x1
+        mean_n = float(np.real(np.sum(z * number.T)))
+        jminus = complex(np.sum(z * jminus_op.T))
+        spectrum = np.linalg.eigvalsh(side @ z @ side.T)[::-1][: n + 1]
+        state = np.asarray(w @ z @ w.T, dtype=complex) if keep else None
+        battery = BatteryState.symmetric(n, mean_n, spectrum, jminus)
+        yield battery, float(np.real(np.trace(x1))), state
+
+
+def evolve(
+    model: StarModel,
+    times: ArrayLike,
+    *,
+    basis: str = "auto",
+    keep_states: bool | str = "auto",
+    solver: str = "auto",
+    progress: bool = False,
+) -> Trajectory:
+    """Exact trajectory of the battery from all qubits in |0>.
+
+    Args:
+        model: the star battery.
+        times: increasing times >= 0, shape (T,).
+        basis: "full" (2^(N+1) space), "dicke" (2(N+1) sector) or "auto" (full for
+            N <= AUTO_FULL_MAX_BATTERIES). Both are exact from all-ground.
+        keep_states: keep the battery states (shape (T, D, D)); "auto" keeps them up to 64 MiB.
+        solver: "auto" (the fastest exact route: resonant blocks where they apply) or
+            "liouvillian" (the generic generator of the chosen basis, for cross-checks).
+        progress: show a progress bar over the time points (stderr).
+
+    Returns:
+        Trajectory labelled "exact"; ``state_basis`` is "qubits" (full) or "dicke".
+    """
+    t = check_times(times)
+    chosen = _choose_basis(model, basis)
+    dim = 2**model.n_batteries if chosen == "full" else model.n_batteries + 1
+    if keep_states == "auto":
+        keep = t.size * dim * dim * 16 <= _KEEP_STATES_BYTES
+    elif isinstance(keep_states, bool):
+        keep = keep_states
+    else:
+        raise QbcircuitError(
+            f"Argument `keep_states` must be True, False or 'auto', got {keep_states!r}."
+        )
+    check_choice("solver", solver, SOLVERS)
+    blocks = solver == "auto" and _uses_blocks(model, chosen)
+    source = _block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep)
+    rows = list(
+        tqdm(source, total=t.size, desc="exact evolve", unit="t", disable=not progress, leave=False)
+    )
+    solver = "resonant-blocks" if blocks else "liouvillian"
+    if not blocks and not model.pure_charger_dephasing:
+        solver = "liouvillian-vectorised"
+    return Trajectory(
+        label="exact",
+        model=model,
+        times=t,
+        series=series_of(rows, model.omega0),
+        options={"basis": chosen, "solver": solver},
+        states=np.array([row[2] for row in rows]) if keep else None,
+        state_basis=("qubits" if chosen == "full" else "dicke") if keep else None,
+    )

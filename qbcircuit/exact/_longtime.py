@@ -1,0 +1,249 @@
+"""Long times: the t -> infinity limit with its reach time, the relaxation time and the
+charging time, each on the fastest exact route the model allows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg as la
+from numpy.typing import NDArray
+from scipy.optimize import brentq
+
+from qbcircuit import observables, thermo
+from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
+from qbcircuit.exact._evolve import (
+    DENSE_GAP_MAX_BATTERIES,
+    _uses_blocks,
+    evolve,
+    state_rows,
+)
+from qbcircuit.exact._liouvillian import (
+    liouvillian,
+    propagate,
+    split_charger,
+    stationary_state,
+)
+from qbcircuit.exact._reach import (
+    REACH_DENSE_MAX_BATTERIES,
+    dense_modes,
+    reach_time,
+    resonant_modes,
+)
+from qbcircuit.exact._resonant import ResonantBlocks, resonant_blocks
+from qbcircuit.model import StarModel
+from qbcircuit.results import LongTime
+
+__all__ = [
+    "DEFAULT_HORIZON",
+    "DEFAULT_TOLERANCE",
+    "charging_time",
+    "check_long_time",
+    "check_relaxation_time",
+    "long_time",
+    "relaxation_time",
+]
+
+
+# --------------------------------------------------------------------------- long time
+def check_long_time(model: StarModel, what: str = "long_time") -> None:
+    """Refuse, in one sentence, a model whose long-time limit (or charging time) the exact
+    routes cannot give: no drive or coupling, no dissipator, or a model outside the kernel
+    route's size. ``what`` names the request in the message."""
+    for name in ("drive", "coupling"):
+        if getattr(model, name) <= 0:
+            raise QbcircuitError(
+                f"{what} needs `{name}` > 0, got {getattr(model, name)!r}: without it the "
+                "battery never charges."
+            )
+    if not model.dissipators():
+        raise QbcircuitError(
+            f"{what} needs `dephasing` > 0 (or another dissipator, `charger_relaxation`), got "
+            "none: without one the battery never settles."
+        )
+    if not model.pure_charger_dephasing and model.n_batteries > REACH_DENSE_MAX_BATTERIES:
+        raise QbcircuitError(
+            f"{what} of a model with {', '.join(d.name for d in model.dissipators())} uses the "
+            f"kernel of the dense sector generator, available up to N = "
+            f"{REACH_DENSE_MAX_BATTERIES}, got N = {model.n_batteries}."
+        )
+
+
+DEFAULT_TOLERANCE = 1e-2
+"""long_time's reach time: from then on E(t) is within this share of E_inf."""
+DEFAULT_HORIZON = 1e3
+"""long_time flags a limit whose reach time exceeds this (in 1/omega0) as not reached."""
+
+
+def _limit(
+    model: StarModel, blocks: ResonantBlocks | None = None
+) -> tuple[NDArray[np.float64] | NDArray[np.complex128], int, float]:
+    """Battery state (Dicke basis) of the t -> infinity limit, the number of stationary states
+    of the sector and the charger's excitation (``blocks``: the resonant decomposition, if
+    already at hand)."""
+    n = model.n_batteries
+    if not model.pure_charger_dephasing:  # not unital: the kernel of the actual generator
+        joint, stationary = stationary_state(model, "dicke")
+        battery, excitation = split_charger(joint)
+        return battery, stationary, excitation
+    if model.is_resonant:
+        blocks = blocks if blocks is not None else resonant_blocks(model)
+        return blocks.long_time_battery_state(), n + 1, 0.5
+    return np.eye(n + 1) / (n + 1), 1, 0.5
+
+
+def long_time(
+    model: StarModel,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    horizon: float = DEFAULT_HORIZON,
+) -> LongTime:
+    """t -> infinity limit of the all-ground state (needs F, g, gamma > 0), with the time it
+    takes to get there.
+
+    With the charger's dephasing as the only channel the dynamics is unital with a Hermitian
+    jump operator, so the limit is the orthogonal projection of the initial state onto the
+    commutant of {H, sz_C}. At battery resonance that commutant is spanned by the N+1 block
+    projectors of :mod:`qbcircuit.exact._resonant` (never an arbitrary kernel element); with
+    the battery detuned it is the identity alone and the limit is the maximally mixed state of
+    the sector. With other dissipators (charger relaxation) the limit is the spectral
+    projection of the initial state onto the kernel of the sector generator
+    (N <= REACH_DENSE_MAX_BATTERIES).
+
+    ``reach_time`` is a guaranteed bound: from then on |E(t) - E_inf| <= tolerance * E_inf
+    (:mod:`qbcircuit.exact._reach`; at resonance for any N, detuned for
+    N <= REACH_DENSE_MAX_BATTERIES, nan beyond). E and W at t = ``horizon`` are computed on the
+    same routes, so an unreached limit shows what the battery holds at the horizon instead.
+    """
+    check_long_time(model, "long_time")
+    tolerance = check_fraction("tolerance", tolerance)
+    horizon = check_positive("horizon", horizon)
+    blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
+    rho, stationary, excitation = _limit(model, blocks)
+    omega0 = model.omega0
+    energy = omega0 * float(np.real(np.diagonal(rho)) @ np.arange(model.n_batteries + 1))
+    reach, at_horizon = _reach(model, blocks, tolerance * energy, horizon)
+    return LongTime(
+        model=model,
+        energy=energy,
+        ergotropy=thermo.ergotropy_symmetric(rho, omega0),
+        charger_excitation=excitation,
+        n_stationary=stationary,
+        reach_time=reach,
+        tolerance=tolerance,
+        horizon=horizon,
+        energy_at_horizon=at_horizon[0],
+        ergotropy_at_horizon=at_horizon[1],
+    )
+
+
+def _reach(
+    model: StarModel, blocks: ResonantBlocks | None, target: float, horizon: float
+) -> tuple[float, tuple[float, float]]:
+    """(reach time, (E, W) at the horizon) on an exact mode route, nan where there is none."""
+    if blocks is not None:
+        reach = reach_time(resonant_modes(model, blocks, target), target)
+        late = evolve(model, [horizon], basis="dicke", keep_states=False)
+        return reach, (float(late.energy[0]), float(late.ergotropy[0]))
+    if model.n_batteries > REACH_DENSE_MAX_BATTERIES:
+        return math.nan, (math.nan, math.nan)
+    modes, values, weighted = dense_modes(model)
+    dim = 2 * (model.n_batteries + 1)
+    joint = (weighted @ np.exp(values * horizon)).reshape(dim, dim)
+    battery = next(state_rows([joint], "dicke", keep=False))[0]
+    at = observables.values(battery, model.omega0, ["energy", "ergotropy"])
+    return reach_time(modes, target), (at["energy"], at["ergotropy"])
+
+
+def check_relaxation_time(model: StarModel) -> None:
+    """Refuse, in one sentence, a model whose relaxation time needs a dense spectrum beyond
+    DENSE_GAP_MAX_BATTERIES."""
+    if not _uses_blocks(model, "dicke") and model.n_batteries > DENSE_GAP_MAX_BATTERIES:
+        raise QbcircuitError(
+            "relaxation_time off the resonant block route (battery detuned, or dissipators "
+            "other than the charger's dephasing) uses the dense sector spectrum, available up "
+            f"to N = {DENSE_GAP_MAX_BATTERIES}, got N = {model.n_batteries}."
+        )
+
+
+def relaxation_time(model: StarModel) -> float:
+    """1 / (spectral gap of the sector Liouvillian): slowest decay rate of the non-stationary part.
+
+    ``inf`` when some non-stationary mode never decays (gamma = 0 or degenerate blocks).
+    """
+    check_relaxation_time(model)
+    if _uses_blocks(model, "dicke"):
+        blocks = resonant_blocks(model)
+        size = blocks.b.size
+        k, m = np.divmod(np.arange(size * size), size)
+        rates = np.abs(np.linalg.eigvals(blocks.generators(k, m)).real)
+        diagonal = k == m
+        rates[diagonal] = np.sort(rates[diagonal], axis=1)[:, ::-1]  # one zero mode per block
+        rates[diagonal, -1] = np.inf
+        gap = float(rates.min())
+    else:
+        values = la.eigvals(liouvillian(model, "dicke").toarray())
+        rates = np.sort(np.abs(values.real))
+        kernel = int(np.sum(np.abs(values) < 1e-9 * max(1.0, float(np.abs(values).max()))))
+        gap = float(rates[max(kernel, 1)])
+    return math.inf if gap < 1e-12 else 1.0 / gap
+
+
+def _energy(model: StarModel, times: NDArray[np.float64]) -> NDArray[np.float64]:
+    """E(t) only, in the Dicke sector."""
+    n = np.arange(model.n_batteries + 1.0)
+    if _uses_blocks(model, "dicke"):
+        blocks = resonant_blocks(model)
+        u, v = blocks.u[:, blocks.active], blocks.v[:, blocks.active]
+        a, b = (u.T * n) @ u, (v.T * n) @ v  # E = Tr[X0 a] + Tr[X1 b] (a, b symmetric)
+        energies = [
+            float(np.real(np.sum(x0 * a) + np.sum(x1 * b)))
+            for x0, x1 in blocks.battery_blocks(times)
+        ]
+    else:  # populations only: no spectrum, no local ergotropy
+        energies = [
+            float(np.real(np.diagonal(split_charger(joint)[0])) @ n)
+            for joint in propagate(model, "dicke", times)
+        ]
+    return model.omega0 * np.array(energies, dtype=float)
+
+
+def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4) -> float:
+    """First time with E(t) >= level * E_inf (tau_1e by default; level=0.9 gives tau_90).
+
+    E is scanned on doubling horizons with a step resolving the fastest frequency (at most 128
+    points per horizon), then the crossing is refined by root finding. Returns ``inf`` when E
+    stays below the level up to ``t_max`` (e.g. the weak-drive dark-state trap).
+    """
+    level = check_fraction("level", level)
+    t_max = check_positive("t_max", t_max)
+    check_long_time(model, "charging_time")
+    n = model.n_batteries
+    rho = _limit(model)[0]
+    target = level * model.omega0 * float(np.real(np.diagonal(rho)) @ np.arange(n + 1))
+    frequency = (
+        model.drive
+        + model.coupling * (n + 1) / 2
+        + abs(model.charger_detuning) / 2
+        + abs(model.battery_detuning) * n / 2
+        + model.dephasing
+        + model.charger_relaxation
+    )
+    start, horizon = 0.0, min(t_max, 4.0 / frequency)
+    while True:
+        points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))
+        grid = np.linspace(start, horizon, points + 1)
+        energy = _energy(model, grid)
+        above = np.nonzero(energy >= target)[0]
+        if above.size:
+            i = int(above[0])
+            if i == 0:
+                return float(grid[0])
+
+            def gap(t: float) -> float:
+                return float(_energy(model, np.array([t]))[0] - target)
+
+            return float(brentq(gap, grid[i - 1], grid[i], xtol=1e-10 * grid[i], rtol=1e-12))
+        if horizon >= t_max:
+            return math.inf
+        start, horizon = horizon, min(t_max, 2 * horizon)

@@ -1,0 +1,157 @@
+"""Combine: counts -> the Trajectory, time point by time point.
+
+The counts of every tomography PUB are pooled per (time, setting) into a counts table and fitted
+(:func:`~qbcircuit.tomography.estimate_ergotropy`); the charger's counts give its excitation.
+With readout calibrations among the PUBs, both can be readout-mitigated. Every registered
+observable is evaluated on the fitted states, except E, which comes from the Z-basis counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm import tqdm
+
+from qbcircuit import observables
+from qbcircuit._checks import QbcircuitError
+from qbcircuit.model import StarModel
+from qbcircuit.pipeline.experiment import TomographyExperiment
+from qbcircuit.pipeline.plan import CALIBRATION, CHARGER
+from qbcircuit.results import Trajectory
+from qbcircuit.tomography.estimate import Estimate, FitOptions, estimate_ergotropy
+from qbcircuit.tomography.readout import ReadoutCalibration
+from qbcircuit.tomography.settings import REGISTER
+
+__all__ = ["Tables", "combine", "estimates_trajectory"]
+
+
+class Tables:
+    """Counts pooled per time: ``tomography[i]`` (settings, 2^N), ``charger[i]`` (2,), the
+    physical qubits of each time, and the readout calibration counts if any."""
+
+    def __init__(
+        self,
+        experiment: TomographyExperiment,
+        meta: Sequence[Mapping[str, Any]],
+        counts: Sequence[Mapping[str, NDArray[Any]]],
+    ) -> None:
+        times, n = experiment.times.size, experiment.model.n_batteries
+        self.tomography = np.zeros((times, experiment.settings.count, 2**n))
+        self.charger = np.zeros((times, 2))
+        self.battery_qubits: dict[int, list[int]] = {}
+        self.charger_qubit: dict[int, int] = {}
+        self.calibration: dict[int, NDArray[Any]] = {}
+        self.calibrated: list[int] = []
+        for m, row in zip(meta, counts, strict=True):
+            if m["role"] == CALIBRATION:
+                self.calibration[int(m["prepared"])] = np.asarray(row[CALIBRATION])
+                self.calibrated = list(m["qubits"])
+                continue
+            self.tomography[m["time"], m["setting"]] += row[REGISTER]
+            self.charger[m["time"]] += row[CHARGER]
+            self.battery_qubits.setdefault(m["time"], list(m["battery"]))
+            self.charger_qubit.setdefault(m["time"], int(m["charger"]))
+
+    def readout(self) -> ReadoutCalibration | None:
+        """The readout calibration of these counts (None without calibration circuits)."""
+        if not self.calibration:
+            return None
+        return ReadoutCalibration.from_counts(
+            self.calibration[0], self.calibration[1], self.calibrated
+        )
+
+
+def combine(
+    experiment: TomographyExperiment,
+    meta: Sequence[Mapping[str, Any]],
+    counts: Sequence[Mapping[str, NDArray[Any]]],
+    *,
+    fit: FitOptions | None = None,
+    label: str = "tomography",
+    mitigate: bool = False,
+    options: Mapping[str, Any] | None = None,
+    tables: Tables | None = None,
+    progress: bool = False,
+) -> Trajectory:
+    """The Trajectory ``label`` of an experiment's counts (in the order of its plan's
+    ``meta``), readout-mitigated when ``mitigate`` (the counts must hold calibrations).
+    ``options`` are added to the Trajectory's, after the experiment's own."""
+    fit = FitOptions() if fit is None else fit
+    tables = Tables(experiment, meta, counts) if tables is None else tables
+    calibration = tables.readout() if mitigate else None
+    if mitigate and calibration is None:
+        raise QbcircuitError(
+            "Argument `mitigate` needs readout calibration counts, and these have none."
+        )
+    model = experiment.model
+    stream = np.random.SeedSequence(experiment.seed).spawn(4)[3]
+    seeds = stream.generate_state(experiment.times.size)
+    estimates, excitation = [], []
+    for i in tqdm(
+        range(experiment.times.size), desc="fit", unit="time", disable=not progress, leave=False
+    ):
+        readout = charger_fix = None
+        if calibration is not None:
+            readout = calibration.corrector(tables.battery_qubits[i])
+            charger_fix = calibration.corrector([tables.charger_qubit[i]])
+        estimates.append(
+            estimate_ergotropy(
+                tables.tomography[i],
+                experiment.scheme,
+                omega0=model.omega0,
+                seed=int(seeds[i]),
+                readout=readout,
+                **fit.as_kwargs(),
+            )
+        )
+        row = tables.charger[i] if charger_fix is None else charger_fix(tables.charger[i][None])[0]
+        excitation.append(float(row[1] / row.sum()))
+    own = {
+        "dt": experiment.dt,
+        "order": experiment.order,
+        "ordering": experiment.ordering,
+        "insertion": experiment.insertion,
+        "instances": experiment.instance_count,
+        "method": experiment.scheme,
+        "shots": experiment.shots,
+        "seed": experiment.seed,
+        **fit.as_kwargs(),
+        "readout_mitigation": calibration is not None,
+    }
+    return estimates_trajectory(
+        label, model, experiment.times, estimates, excitation, {**own, **(options or {})}
+    )
+
+
+def estimates_trajectory(
+    label: str,
+    model: StarModel,
+    times: NDArray[np.float64],
+    estimates: Sequence[Estimate],
+    charger_excitation: Sequence[float],
+    options: dict[str, Any],
+) -> Trajectory:
+    """The Trajectory of one tomography :class:`Estimate` per time: every registered
+    observable of the fitted states, except E, which comes from the Z-basis counts, with the
+    errors of E and W; ``options`` gains every time's W interval, W bias and W/E interval."""
+    fitted = [e.reconstruction.battery_state() for e in estimates]
+    series = observables.evaluate(fitted, model.omega0)
+    series["energy"] = np.array([e.energy for e in estimates])
+    series["charger_excitation"] = np.array(charger_excitation)
+    return Trajectory(
+        label=label,
+        model=model,
+        times=times,
+        series=series,
+        energy_error=np.array([e.energy_error for e in estimates]),
+        ergotropy_error=np.array([e.ergotropy_error for e in estimates]),
+        options={
+            **options,
+            "ergotropy_interval": [list(e.ergotropy_interval) for e in estimates],
+            "ergotropy_bias": [e.ergotropy_bias for e in estimates],
+            "ratio_interval": [list(e.ratio_interval) for e in estimates],
+        },
+    )

@@ -1,0 +1,80 @@
+"""What a plan costs on its backend: PUBs, executions, shots, 2-qubit gates, depth, QPU time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit import QuantumCircuit
+
+from qbcircuit.backends import Backend, circuit_duration, repetition_delay
+from qbcircuit.circuits import steps_for
+
+if TYPE_CHECKING:
+    from qbcircuit.pipeline.experiment import TomographyExperiment
+    from qbcircuit.pipeline.plan import Plan
+
+__all__ = ["describe_cost", "plan_cost"]
+
+
+def plan_cost(
+    experiment: TomographyExperiment,
+    backend: Backend,
+    circuits: Sequence[QuantumCircuit],
+    costs: Sequence[dict[str, Any]],
+    values: Sequence[NDArray[np.float64] | None],
+    shots: Sequence[int],
+    meta: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """Circuits, PUBs, shots, 2-qubit gates (per Trotter step at the last time, against the
+    ideal N), depth and a QPU-time estimate: sum of shots x (duration + repetition delay)."""
+    executions = [1 if v is None else int(v.shape[0]) for v in values]
+    total_shots = sum(e * s for e, s in zip(executions, shots, strict=True))
+    last = max(range(len(meta)), key=lambda k: meta[k].get("time", -1))
+    steps = steps_for(float(experiment.times[-1]), experiment.dt, name="times")
+    seconds = 0.0
+    durations = True
+    delay = repetition_delay(backend) if backend.device is not None else 0.0
+    for circuit, execution, shot in zip(circuits, executions, shots, strict=True):
+        duration = circuit_duration(circuit, backend)
+        durations &= duration is not None
+        seconds += execution * shot * ((duration or 0.0) + delay)
+    return {
+        "backend": backend.spec,
+        "pubs": len(circuits),
+        "circuits": sum(executions),
+        "shots": total_shots,
+        "settings": experiment.settings.count,
+        "two_qubit_gates_max": max(c["two_qubit_gates"] for c in costs),
+        "depth_max": max(c["depth"] for c in costs),
+        "two_qubit_depth_max": max(c["two_qubit_depth"] for c in costs),
+        "steps_at_last_time": steps,
+        "two_qubit_gates_per_step": costs[last]["two_qubit_gates"] / steps if steps else 0.0,
+        "ideal_interactions_per_step": experiment.model.n_batteries,
+        "qpu_seconds": seconds if backend.device is not None and durations else None,
+    }
+
+
+def describe_cost(plan: Plan) -> str:
+    """The dry-run report, a few lines."""
+    cost = plan.cost
+    qpu = cost["qpu_seconds"]
+    lines = [
+        f"backend {cost['backend']}: {cost['pubs']} PUBs, {cost['circuits']} circuit "
+        f"executions, {cost['shots']} shots ({cost['settings']} settings x "
+        f"{plan.times.size} times)",
+        f"2-qubit gates: {cost['two_qubit_gates_per_step']:.1f} per Trotter step (ideal "
+        f"{cost['ideal_interactions_per_step']} interactions), at most "
+        f"{cost['two_qubit_gates_max']} per circuit; depth <= {cost['depth_max']} (2-qubit "
+        f"depth {cost['two_qubit_depth_max']})",
+        f"layout: {plan.layout['chosen']} {plan.layout['initial'] or ''}".rstrip(),
+        "estimated QPU time: "
+        + (
+            f"{qpu:.1f} s (shots x (duration + rep delay))"
+            if qpu is not None
+            else "n/a (no device)"
+        ),
+    ]
+    return "\n".join(lines)

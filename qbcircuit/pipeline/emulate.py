@@ -1,0 +1,140 @@
+"""The "tomography" Trajectory: the pipeline's three steps on Aer, in memory.
+
+This is what a device run does (E from Z-basis counts, W from the fitted state, bootstrap error
+bars), on Aer by default; comparing it with the "aer" Trajectory isolates shots + reconstruction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numpy.typing import ArrayLike
+
+from qbcircuit._checks import QbcircuitError, renamed
+from qbcircuit.backends import DENSITY_MATRIX_QUBITS, Backend, resolve_backend
+from qbcircuit.model import StarModel
+from qbcircuit.pipeline.combine import combine
+from qbcircuit.pipeline.execute import execute
+from qbcircuit.pipeline.experiment import TomographyExperiment
+from qbcircuit.pipeline.plan import plan_tomography
+from qbcircuit.results import Trajectory
+from qbcircuit.tomography.estimate import FitOptions
+
+__all__ = ["check_emulated_tomography", "emulate_tomography"]
+
+
+def check_emulated_tomography(
+    model: StarModel,
+    times: ArrayLike,
+    *,
+    dt: float,
+    method: str = "permutation",
+    shots: int = 2000,
+    fitter: str = "mle",
+    order: int = 2,
+    ordering: str = "palindromic",
+    insertion: str = "channel",
+    instances: int | None = None,
+    sampler: Any = None,
+    backend: str | Backend = "aer",
+    confidence: float = 0.9,
+    replicates: int = 100,
+    interval: str = "percentile",
+    seed: int | None = None,
+) -> tuple[TomographyExperiment, FitOptions, Backend]:
+    """Every refusal of :func:`emulate_tomography` before any circuit is built (its arguments,
+    less ``progress``): the experiment, the fit options and the resolved backend."""
+    experiment = TomographyExperiment(
+        model,
+        times,  # type: ignore[arg-type]
+        dt,
+        order=order,
+        ordering=ordering,
+        insertion=insertion,
+        instances=instances,
+        shots=shots,
+        scheme=method,
+        seed=seed,
+    )
+    fit = FitOptions(fitter, confidence, replicates, interval)
+    experiment.kind.check_model(model)
+    target = resolve_backend(backend) if isinstance(backend, str) else backend
+    if sampler is None and target.device is None and experiment.width > DENSITY_MATRIX_QUBITS:
+        raise QbcircuitError(
+            f"Emulated tomography on Aer handles up to {DENSITY_MATRIX_QUBITS} qubits, N = "
+            f"{model.n_batteries} needs {experiment.width}; pass a `sampler` for larger "
+            "registers."
+        )
+    target.check(experiment.kind, experiment.width)
+    return experiment, fit, target
+
+
+def emulate_tomography(
+    model: StarModel,
+    times: ArrayLike,
+    *,
+    dt: float,
+    method: str = "permutation",
+    shots: int = 2000,
+    fitter: str = "mle",
+    order: int = 2,
+    ordering: str = "palindromic",
+    insertion: str = "channel",
+    instances: int | None = None,
+    sampler: Any = None,
+    backend: str | Backend = "aer",
+    confidence: float = 0.9,
+    replicates: int = 100,
+    interval: str = "percentile",
+    seed: int | None = None,
+    progress: bool = False,
+    dephasing: str | None = None,
+) -> Trajectory:
+    """E, W, W/E of the battery from tomography of Trotter circuits at ``times``.
+
+    Args:
+        model, times, dt, order, ordering, insertion: as for :func:`qbcircuit.emulation.emulate`
+            (``dephasing`` is the former name of ``insertion``).
+        method: the tomography scheme, "permutation" ((N+1)(N+2)/2 settings) or "pauli" (3^N).
+        shots: shots per setting and time, split evenly over the instances of a random circuit
+            (a random insertion or the "randomized" ordering; default 8 instances) and pooled,
+            as on a device: the pooled counts sample the instance average.
+        fitter, confidence, replicates, interval: see :func:`estimate_ergotropy`.
+        backend: where the circuits are transpiled for and run (a local spec: "aer",
+            "aer:<fake>", "fake:<fake>"); ``sampler``: a SamplerV2 to run them instead.
+        seed: seeds the circuits, the sampler and the bootstrap.
+
+    Returns:
+        Trajectory labelled "tomography": E from Z-basis counts (shot-noise error), W and local
+        W from the fit (bootstrap error); ``options`` keeps every time's intervals and bias.
+        The error bars are shot noise given the instances drawn, not the instance spread.
+    """
+    experiment, fit, target = check_emulated_tomography(
+        model,
+        times,
+        dt=dt,
+        method=method,
+        shots=shots,
+        fitter=fitter,
+        order=order,
+        ordering=ordering,
+        insertion=renamed("insertion", insertion, "dephasing", dephasing),
+        instances=instances,
+        sampler=sampler,
+        backend=backend,
+        confidence=confidence,
+        replicates=replicates,
+        interval=interval,
+        seed=seed,
+    )
+    plan = plan_tomography(experiment, target, progress=progress)
+    counts = execute(plan, sampler=sampler, progress=progress)
+    return combine(
+        experiment,
+        plan.meta,
+        counts,
+        fit=fit,
+        label="tomography",
+        options={"sampler": target.spec if sampler is None else type(sampler).__name__},
+        progress=progress,
+    )

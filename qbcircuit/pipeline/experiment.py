@@ -1,0 +1,121 @@
+"""What a tomography experiment measures, checked once: the model, the times, the Trotter
+circuits, the insertion, instances and shots, the tomography scheme, calibration and the seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qbcircuit._checks import (
+    QbcircuitError,
+    check_integer,
+    check_positive,
+    check_seed,
+    check_times,
+)
+from qbcircuit.circuits import Insertion, check_options, insertion, steps_for
+from qbcircuit.model import StarModel
+from qbcircuit.tomography.settings import TomographySettings
+
+__all__ = ["DEFAULT_INSTANCES", "MAX_CIRCUITS", "TomographyExperiment"]
+
+MAX_CIRCUITS = 50_000
+"""Refuse an experiment needing more circuit executions than this (settings x times x
+instances)."""
+DEFAULT_INSTANCES = 8
+"""Instances of a random circuit when none are asked for."""
+
+
+@dataclass(frozen=True)
+class TomographyExperiment:
+    """Tomography of the battery register after Trotter circuits at ``times``.
+
+    Attributes:
+        model: the star battery.
+        times: increasing times >= 0 on the ``dt`` grid.
+        dt, order, ordering, insertion: the Trotter circuits (see :mod:`qbcircuit.circuits`).
+        instances: circuit instances of a random circuit (a random insertion or the
+            "randomized" ordering), DEFAULT_INSTANCES when None; 1 for a deterministic one.
+        shots: per setting and time, split over the instances (each row gets
+            ceil(shots / instances)) and pooled, as on a device.
+        scheme: tomography settings, "permutation" or "pauli".
+        calibration_shots: shots of each readout-calibration circuit (0: none; devices only).
+        seed: seeds the circuits, the samplers and the bootstrap.
+    """
+
+    model: StarModel
+    times: NDArray[np.float64] = field(compare=False)
+    dt: float
+    order: int = 2
+    ordering: str = "palindromic"
+    insertion: str = "gaussian"
+    instances: int | None = None
+    shots: int = 2000
+    scheme: str = "permutation"
+    calibration_shots: int = 0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "times", check_times(self.times))
+        object.__setattr__(self, "dt", check_positive("dt", self.dt))
+        kind = check_options(self.order, self.ordering, self.insertion)
+        object.__setattr__(self, "insertion", kind.name)
+        for t in self.times:
+            steps_for(float(t), self.dt, name="times")
+        if self.instances is not None:
+            check_integer("instances", self.instances, low=1)
+        check_integer("shots", self.shots, low=1)
+        if self.shots < self.instance_count:
+            raise QbcircuitError(
+                f"Argument `shots` must be an integer >= the {self.instance_count} instance(s), "
+                f"got {self.shots!r}."
+            )
+        TomographySettings(self.scheme, self.model.n_batteries)
+        check_integer("calibration_shots", self.calibration_shots, low=0)
+        check_seed("seed", self.seed)
+        if self.circuit_count > MAX_CIRCUITS:
+            raise QbcircuitError(
+                f"The {self.scheme} tomography of N = {self.model.n_batteries} at "
+                f"{self.times.size} times needs {self.circuit_count} circuits (limit "
+                f"{MAX_CIRCUITS}); use fewer times, instances, or the permutation scheme."
+            )
+
+    @property
+    def kind(self) -> Insertion:
+        return insertion(self.insertion)
+
+    @property
+    def width(self) -> int:
+        """Qubits of the circuits: the N+1 of the star and the insertion's ancillas."""
+        return self.model.n_qubits + self.kind.extra_qubits
+
+    @property
+    def settings(self) -> TomographySettings:
+        return TomographySettings(self.scheme, self.model.n_batteries)
+
+    @property
+    def random_angles(self) -> bool:
+        """The circuits draw angles (one template, a row of values per instance)."""
+        return self.kind.random and self.model.dephasing > 0
+
+    @property
+    def random(self) -> bool:
+        """Instances differ (random angles or a randomized coupling order)."""
+        return self.random_angles or self.ordering == "randomized"
+
+    @property
+    def instance_count(self) -> int:
+        if not self.random:
+            return 1
+        return DEFAULT_INSTANCES if self.instances is None else int(self.instances)
+
+    @property
+    def circuit_count(self) -> int:
+        return self.settings.count * self.times.size * self.instance_count
+
+    @property
+    def row_shots(self) -> int:
+        """Shots of each instance's circuit."""
+        return -(-self.shots // self.instance_count)

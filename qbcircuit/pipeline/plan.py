@@ -1,0 +1,226 @@
+"""Construct: every circuit of a tomography experiment for one backend, before anything runs.
+
+At each time, the Trotter circuit with its insertion as a template (random angles are
+parameters: K instances are one PUB with K rows; a "randomized" ordering is K templates), the
+charger measured, the battery register measured in every tomography setting; plus two readout
+calibration circuits (every measured qubit in |0>, in |1>) when the experiment asks for them and
+the backend is a device. The circuits are transpiled once to the backend's ISA with a
+star-aware layout and checked against ``max_depth``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from qiskit import ClassicalRegister, QuantumCircuit
+from tqdm import tqdm
+
+from qbcircuit._checks import QbcircuitError
+from qbcircuit.backends import Backend, choose_layout, circuit_cost
+from qbcircuit.circuits import build_trotter_template, dephasing_values, steps_for
+from qbcircuit.pipeline.cost import plan_cost
+from qbcircuit.pipeline.experiment import TomographyExperiment
+from qbcircuit.tomography.settings import REGISTER
+
+__all__ = ["CALIBRATION", "CHARGER", "Plan", "plan_tomography"]
+
+CALIBRATION = "calibration"
+"""Register of the readout-calibration circuits."""
+CHARGER = "charger"
+"""Register of the charger's measurement."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything an execution sends: ISA circuits, parameter rows (None: no parameters), shots
+    per row, and per PUB its role (``meta``: "tomography" with its time index, setting, battery
+    and charger qubits, or "calibration"); ``cost`` and ``layout`` are the dry-run report."""
+
+    experiment: TomographyExperiment
+    backend: Backend
+    circuits: tuple[QuantumCircuit, ...]
+    values: tuple[NDArray[np.float64] | None, ...]
+    shots: tuple[int, ...]
+    meta: tuple[dict[str, Any], ...]
+    layout: dict[str, Any]
+    cost: dict[str, Any]
+
+    @property
+    def times(self) -> NDArray[np.float64]:
+        return self.experiment.times
+
+    @property
+    def digest(self) -> str:
+        """Hash of the circuits (instructions, qubits, parameters), rows and shots."""
+        sha = hashlib.sha256()
+        for circuit, values, shots in zip(self.circuits, self.values, self.shots, strict=True):
+            for instruction in circuit.data:
+                qubits = [circuit.find_bit(q).index for q in instruction.qubits]
+                clbits = [circuit.find_bit(c).index for c in instruction.clbits]
+                params = [str(p) for p in instruction.operation.params]
+                sha.update(f"{instruction.operation.name}{params}{qubits}{clbits};".encode())
+            if values is not None:
+                sha.update(np.ascontiguousarray(values).tobytes())
+            sha.update(f"|{shots}|".encode())
+        return sha.hexdigest()
+
+    def pubs(self, start: int, stop: int) -> list[tuple[Any, ...]]:
+        """The PUBs start..stop-1 as a SamplerV2 takes them."""
+        return [(self.circuits[i], self.values[i], self.shots[i]) for i in range(start, stop)]
+
+
+def _measure_charger(circuit: QuantumCircuit, qubit: int) -> QuantumCircuit:
+    """Measure the charger into register "charger" last: with every measurement at the end,
+    Aer may sample all shots from one final state (measure sampling)."""
+    charger = ClassicalRegister(1, CHARGER)
+    circuit.add_register(charger)
+    circuit.measure(qubit, charger[0])
+    return circuit
+
+
+def _calibration(device_width: int, qubits: list[int], ones: bool) -> QuantumCircuit:
+    circuit = QuantumCircuit(device_width)
+    register = ClassicalRegister(len(qubits), CALIBRATION)
+    circuit.add_register(register)
+    if ones:
+        circuit.x(qubits)
+    circuit.measure(qubits, register)
+    return circuit
+
+
+def _templates(
+    experiment: TomographyExperiment,
+) -> list[tuple[QuantumCircuit, NDArray[np.float64] | None, int]]:
+    """(template, rows of values or None, time index) for every time and ordering draw."""
+    model, times = experiment.model, experiment.times
+    instances = experiment.instance_count
+    per_time = instances if experiment.ordering == "randomized" else 1
+    rows = instances // per_time
+    streams = np.random.SeedSequence(experiment.seed).spawn(2)
+    ordering_seeds = streams[0].generate_state(per_time)
+    angle_seeds = streams[1].generate_state(times.size * per_time)
+    out: list[tuple[QuantumCircuit, NDArray[np.float64] | None, int]] = []
+    for i, t in enumerate(times):
+        steps = steps_for(float(t), experiment.dt, name="times")
+        for j in range(per_time if steps else 1):  # t = 0: one empty circuit
+            if not steps:
+                out.append((QuantumCircuit(experiment.width), None, i))
+                continue
+            template = build_trotter_template(
+                model,
+                float(t),
+                steps=steps,
+                order=experiment.order,
+                ordering=experiment.ordering,
+                insertion=experiment.insertion,
+                seed=int(ordering_seeds[j]),
+            )
+            values = None
+            if template.num_parameters:
+                seed = int(angle_seeds[i * per_time + j])
+                values = dephasing_values(model, template, instances=rows, seed=seed)
+            out.append((template, values, i))
+    return out
+
+
+def plan_tomography(
+    experiment: TomographyExperiment,
+    backend: Backend,
+    *,
+    optimization_level: int = 3,
+    layout_seed: int = 1,
+    max_depth: int | None = None,
+    depth_name: str = "max_depth",
+    progress: bool = False,
+) -> Plan:
+    """Build and transpile every PUB of ``experiment`` for ``backend``; refuse, before
+    anything runs, what the backend cannot take or a circuit deeper than ``max_depth`` (named
+    ``depth_name`` in the message)."""
+    backend.check(experiment.kind, experiment.width)
+    templates = _templates(experiment)
+    layout: list[int] | None = None
+    report: dict[str, Any] = {"chosen": "aer (all-to-all)", "candidates": []}
+    if backend.device is not None:
+        longest = max((t for t, _, _ in templates), key=lambda c: len(c.data))
+        layout, report = choose_layout(
+            longest, backend.device, optimization_level=optimization_level, seed=layout_seed
+        )
+    compiled = backend.transpile(
+        [t for t, _, _ in templates],
+        layout=layout,
+        optimization_level=optimization_level,
+        seed=layout_seed,
+    )
+    n, width = experiment.model.n_batteries, experiment.width
+    settings = experiment.settings
+    row_shots, instances = experiment.row_shots, experiment.instance_count
+    circuits: list[QuantumCircuit] = []
+    values_out: list[NDArray[np.float64] | None] = []
+    shots: list[int] = []
+    meta: list[dict[str, Any]] = []
+    measured: set[int] = set()
+    for base, (_, values, i) in tqdm(
+        list(zip(compiled, templates, strict=True)),
+        desc="tomography circuits",
+        disable=not progress,
+        leave=False,
+    ):
+        final = base.layout.final_index_layout() if base.layout is not None else range(width)
+        physical = [int(q) for q in list(final)[: n + 1]]
+        measured.update(physical)
+        measuring = [
+            _measure_charger(c, physical[0]) for c in settings.circuits(base, physical[1:])
+        ]
+        for setting, circuit in enumerate(backend.translate(measuring)):
+            circuits.append(circuit)
+            values_out.append(values)
+            shots.append(row_shots if values is not None else row_shots * instances)
+            meta.append(
+                {
+                    "role": "tomography",
+                    "time": i,
+                    "setting": setting,
+                    "battery": physical[1:],
+                    "charger": physical[0],
+                    "registers": [CHARGER, REGISTER],
+                }
+            )
+    if experiment.calibration_shots and backend.device is not None:
+        qubits = sorted(measured)
+        for ones in (False, True):
+            calibration = _calibration(backend.device.num_qubits, qubits, ones)
+            circuits.append(backend.translate([calibration])[0])
+            values_out.append(None)
+            shots.append(experiment.calibration_shots)
+            meta.append(
+                {
+                    "role": CALIBRATION,
+                    "prepared": int(ones),
+                    "qubits": qubits,
+                    "registers": [CALIBRATION],
+                }
+            )
+    costs = [circuit_cost(c) for c in circuits]
+    deepest = int(np.argmax([c["depth"] for c in costs]))
+    if max_depth is not None and costs[deepest]["depth"] > max_depth:
+        t = experiment.times[meta[deepest].get("time", 0)]
+        raise QbcircuitError(
+            f"The transpiled circuit at t = {t:g} has depth {costs[deepest]['depth']}, over "
+            f"{depth_name} = {max_depth}; use fewer steps (a larger dt, earlier times) or "
+            "raise the limit."
+        )
+    cost = plan_cost(experiment, backend, circuits, costs, values_out, shots, meta)
+    return Plan(
+        experiment=experiment,
+        backend=backend,
+        circuits=tuple(circuits),
+        values=tuple(values_out),
+        shots=tuple(shots),
+        meta=tuple(meta),
+        layout={"initial": layout, **report},
+        cost=cost,
+    )

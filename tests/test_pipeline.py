@@ -1,0 +1,143 @@
+"""The circuit pipeline: construct -> execute -> combine is what emulated tomography and the
+job file both run; insertions and backend providers plug in as objects."""
+
+import numpy as np
+import pytest
+from test_jobs import write_config
+
+from qbcircuit import QbcircuitError, StarModel, emulate_tomography, jobs
+from qbcircuit.backends import PROVIDERS, AerBackend, JobStatus, Provider, resolve_backend
+from qbcircuit.backends.ibm import job_status
+from qbcircuit.circuits import INSERTIONS, Insertion, build_trotter_circuit
+from qbcircuit.config import RunConfig
+from qbcircuit.emulation import emulate
+from qbcircuit.pipeline import TomographyExperiment, combine, execute, plan_tomography
+
+MODEL = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
+
+
+def test_emulated_tomography_is_the_three_steps():
+    """Same seed, same counts, same fit: emulate_tomography adds nothing of its own."""
+    times = [0.0, 0.5, 1.0]
+    options = dict(dt=0.25, insertion="pauli", instances=3, shots=900, seed=8)
+    whole = emulate_tomography(MODEL, times, replicates=20, **options)
+    experiment = TomographyExperiment(
+        MODEL, times, 0.25, insertion="pauli", instances=3, shots=900, seed=8
+    )
+    plan = plan_tomography(experiment, resolve_backend("aer"))
+    # 6 settings x 3 times, the two later times one template with 3 rows of angles
+    assert len(plan.circuits) == 18 and plan.cost["circuits"] == 6 + 12 * 3
+    counts = execute(plan)
+    assert sum(int(c["tomography"].sum()) for c in counts) == 18 * 900
+    from qbcircuit.tomography import FitOptions
+
+    steps = combine(experiment, plan.meta, counts, fit=FitOptions(replicates=20))
+    for name in ("energy", "ergotropy", "purity", "charger_excitation"):
+        np.testing.assert_array_equal(whole[name], steps[name])
+    np.testing.assert_array_equal(whole.ergotropy_error, steps.ergotropy_error)
+
+
+def test_the_job_file_sits_between_execute_and_combine(tmp_path):
+    """submit + collect on Aer give exactly the in-memory pipeline's Trajectory."""
+    config = RunConfig.from_toml(write_config(tmp_path, mitigation=False))
+    jobs.submit(config, tmp_path / "job", echo=lambda _: None)
+    collected, raw = jobs.collect(tmp_path / "job")
+    assert raw is None
+    experiment = jobs.hardware_experiment(config)
+    plan = plan_tomography(experiment, resolve_backend("aer"))
+    counts = execute(plan, size=config.hardware.pubs_per_job)
+    from qbcircuit.tomography import FitOptions
+
+    tomo = config.tomography
+    fit = FitOptions(tomo.fitter, tomo.confidence, tomo.replicates)
+    direct = combine(experiment, plan.meta, counts, fit=fit, label="hardware")
+    np.testing.assert_array_equal(collected.energy, direct.energy)
+    np.testing.assert_array_equal(collected.ergotropy, direct.ergotropy)
+
+
+def test_an_insertion_is_an_object():
+    """A kind written outside the package runs through the circuits and the emulation."""
+
+    class Mirror(Insertion):  # the channel insertion under another name
+        name = "mirror"
+        unitary = False
+        hardware = False
+
+        def append(self, circuit, rate, tau, rng):
+            INSERTIONS["channel"].append(circuit, rate, tau, rng)
+
+    times = np.linspace(0, 1, 5)
+    mine = emulate(MODEL, times, dt=0.25, insertion=Mirror())
+    channel = emulate(MODEL, times, dt=0.25, insertion="channel")
+    np.testing.assert_allclose(mine.energy, channel.energy, atol=1e-12)
+    assert mine.options["insertion"] == "mirror"
+
+    class Device(AerBackend):  # a hardware-like backend without the runtime
+        kind = "device"
+        hardware = True
+
+    with pytest.raises(QbcircuitError, match="'mirror' insertion is a simulator instruction"):
+        Device("device", "device").check(Mirror(), 3)
+
+
+def test_a_provider_is_one_registry_line(tmp_path, monkeypatch):
+    """A new prefix resolves, plans, submits and collects through the job file."""
+
+    class Local(AerBackend):
+        kind = "local"
+
+    monkeypatch.setitem(
+        PROVIDERS, "local", Provider(lambda spec, name: Local(spec, name), ("local:<name>",))
+    )
+    config = RunConfig.from_toml(write_config(tmp_path, backend="local:here"))
+    plan = jobs.submit(config, tmp_path / "job", echo=lambda _: None)
+    assert plan.backend.kind == "local" and plan.cost["backend"] == "local:here"
+    measured = jobs.collect(tmp_path / "job")[0]
+    assert measured.options["backend"] == "local:here" and np.all(measured.energy >= 0)
+
+
+def test_job_status_from_the_runtime_words():
+    class Old:  # older runtimes return an enum member
+        name = "CANCELLED"
+
+    assert [job_status(s) for s in ("QUEUED", "RUNNING", "DONE", "ERROR")] == [
+        JobStatus.QUEUED,
+        JobStatus.RUNNING,
+        JobStatus.DONE,
+        JobStatus.FAILED,
+    ]
+    assert job_status(Old()) is JobStatus.CANCELLED and job_status(Old()).final
+    assert not job_status("INITIALIZING").final
+
+
+def test_former_names_still_work_with_a_warning(tmp_path):
+    with pytest.warns(DeprecationWarning, match="`dephasing` is now called `insertion`"):
+        old = build_trotter_circuit(MODEL, 1.0, steps=2, dephasing="collision")
+    assert old.num_qubits == 4
+    text = (
+        write_config(tmp_path).read_text().replace('insertion = "collision"', 'dephasing = "pauli"')
+    )
+    (tmp_path / "old.toml").write_text(text)
+    with pytest.warns(DeprecationWarning, match="is now called `insertion`"):
+        config = RunConfig.from_toml(tmp_path / "old.toml")
+    assert config.hardware.insertion == "pauli"
+    both = text.replace('dephasing = "pauli"', 'dephasing = "pauli"\ninsertion = "pauli"')
+    (tmp_path / "both.toml").write_text(both)
+    with pytest.raises(QbcircuitError, match="sets both `insertion` and its former name"):
+        RunConfig.from_toml(tmp_path / "both.toml")
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (dict(dt=0.3), "dt grid"),
+        (dict(dt=0.25, shots=2, instances=3, insertion="pauli"), "instance"),
+        (dict(dt=0.25, scheme="tomography"), "method"),
+        (dict(dt=0.25, calibration_shots=-1), "calibration_shots"),
+        (dict(dt=0.25, seed=-3), "seed"),
+        (dict(dt=0.25, insertion="amplitude"), "insertion"),
+    ],
+)
+def test_an_experiment_is_checked_once(options, fragment):
+    with pytest.raises(QbcircuitError, match=fragment):
+        TomographyExperiment(MODEL, [0.0, 0.5], **options)
