@@ -2,29 +2,36 @@
 (fetch, fit tomography, write the "hardware" Trajectory): the circuit pipeline
 (:mod:`qbcircuit.pipeline`) with the job file between execute and combine.
 
-The job file (``job.json``) is written before the first submission and after every change
-(atomically): config text, backend, circuits' hash, the PUB table and the jobs (ids, status).
-Local backends (aer, fake) run during ``submit`` and their counts are stored beside the job file
-(``counts-<k>.json``) as each job finishes; remote jobs are fetched by id by ``collect``, which
-stores them the same way. A rerun of ``submit`` with the same folder resumes (same circuits only);
-``collect`` never runs a circuit.
+The job file (``job.json``, :mod:`qbcircuit.jobfile`) is written before the first submission and
+after every change (atomically): config text, backend, the hashes of the config, circuits and
+PUB table, and the jobs (ids, status, the hash of their counts). Local backends (aer, fake) run
+during ``submit`` and their counts are stored beside the job file (``counts-<k>.json``) as each
+job finishes; remote jobs are fetched by id by ``collect``, which stores them the same way. A
+rerun of ``submit`` with the same folder resumes (same circuits only) and runs again every local
+job whose counts file is missing or damaged; ``collect`` never runs a circuit.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from qbcircuit import backends as bk
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
 from qbcircuit.config import RunConfig
+from qbcircuit.jobfile import (
+    FORMAT,
+    JOB_FILE,
+    config_digest,
+    pubs_digest,
+    read_counts,
+    read_job,
+    store_counts,
+    write_job,
+)
 from qbcircuit.pipeline import (
-    Counts,
     Plan,
     Tables,
     TomographyExperiment,
@@ -36,7 +43,7 @@ from qbcircuit.pipeline import (
     submit_job,
 )
 from qbcircuit.pipeline.execute import job_seeds
-from qbcircuit.results import Trajectory, write_atomic
+from qbcircuit.results import Trajectory
 from qbcircuit.tomography import FitOptions
 
 __all__ = [
@@ -50,9 +57,6 @@ __all__ = [
     "plan_experiment",
     "submit",
 ]
-
-FORMAT = "qbcircuit-job/1"
-JOB_FILE = "job.json"
 
 
 class JobsPending(QbcircuitError):
@@ -94,25 +98,6 @@ def plan_experiment(config: RunConfig, backend: bk.Backend, *, progress: bool = 
     )
 
 
-def _write(folder: Path, document: dict[str, Any]) -> None:
-    write_atomic(folder / JOB_FILE, json.dumps(document, indent=1) + "\n")
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise QbcircuitError(f"Job file {str(path)!r} does not exist.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise QbcircuitError(f"Job file {str(path)!r} is not JSON.") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise QbcircuitError(
-            f"Job file {str(path)!r} is not a {FORMAT} file (format "
-            f"{document.get('format') if isinstance(document, dict) else None!r})."
-        )
-    return document
-
-
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
@@ -141,8 +126,9 @@ def submit(
     path = folder / JOB_FILE
     digest = plan.digest
     if path.exists():
-        document = _read(path)
-        if document["circuits_sha256"] != digest or document["backend"] != spec:
+        document = read_job(path)
+        same_config = document["config_sha256"] == config_digest(config.text)
+        if document["circuits_sha256"] != digest or document["backend"] != spec or not same_config:
             raise QbcircuitError(
                 f"{str(path)!r} holds a different experiment (other config, backend or "
                 "qbcircuit version); submit into a new folder."
@@ -157,7 +143,9 @@ def submit(
             "backend": spec,
             "backend_name": target.name,
             "config": {"source": config.source, "text": config.text},
+            "config_sha256": config_digest(config.text),
             "circuits_sha256": digest,
+            "pubs_sha256": pubs_digest(list(plan.meta)),
             "times": [float(t) for t in plan.times],
             "layout": plan.layout,
             "cost": plan.cost,
@@ -167,52 +155,45 @@ def submit(
                 for k, (start, stop) in enumerate(ranges)
             ],
         }
-        _write(folder, document)
+        write_job(folder, document)
     from tqdm import tqdm
 
     seeds = job_seeds(plan, len(document["jobs"]))
     with target.batch() as mode:
         for job in tqdm(document["jobs"], desc="jobs", disable=not progress, leave=False):
-            if job["status"] == "done" or (not target.local and job["id"] is not None):
-                continue
+            stored = read_counts(folder, job, document["pubs"])
+            if not isinstance(stored, str):
+                continue  # finished and intact
+            if not target.local and job["id"] is not None:
+                continue  # running remotely: collect fetches it
+            if job["status"] == "done":
+                echo(f"job {job['index']} runs again: {stored}")
             start, stop = job["pubs"]
             running = submit_job(plan, start, stop, seed=seeds[job["index"]], mode=mode)
             job.update(id=str(running.job_id()), status="submitted", submitted=_now())
-            _write(folder, document)
+            write_job(folder, document)
             if target.local:
-                _store(folder, job, job_counts(running.result(), plan.meta[start:stop]))
+                store_counts(folder, job, job_counts(running.result(), plan.meta[start:stop]))
                 job["status"] = "done"
-                _write(folder, document)
+                write_job(folder, document)
     return plan
 
 
-def _store(folder: Path, job: dict[str, Any], counts: list[Counts]) -> None:
-    rows = [{name: values.tolist() for name, values in row.items()} for row in counts]
-    write_atomic(
-        folder / f"counts-{job['index']}.json",
-        json.dumps({"job": job["index"], "id": job["id"], "counts": rows}) + "\n",
-    )
-
-
 def _gather(folder: Path, document: dict[str, Any], progress: bool) -> list[dict[str, Any]]:
-    """Counts of every PUB, in order: stored files, else fetched from the service (and
-    stored)."""
+    """Counts of every PUB, in order: the stored files, checked, else fetched from the service
+    (and stored); a local job without usable counts is one sentence saying how to recover."""
     from tqdm import tqdm
 
-    missing = [j for j in document["jobs"] if not (folder / f"counts-{j['index']}.json").exists()]
-    if missing:
-        target = bk.resolve_backend(document["backend"])
-        if target.local:
-            raise QbcircuitError(
-                f"{len(missing)} job(s) of the local backend {document['backend']} did not "
-                "finish; rerun `qbcircuit submit` with the same config and --out to run them."
-            )
-        pending = []
-        for job in tqdm(missing, desc="fetch", disable=not progress, leave=False):
-            if job["id"] is None:
+    counts: list[dict[str, Any]] = []
+    pending, target = [], None
+    for job in tqdm(document["jobs"], desc="counts", disable=not progress, leave=False):
+        stored = read_counts(folder, job, document["pubs"])
+        if isinstance(stored, str):
+            target = target or bk.resolve_backend(document["backend"])
+            if target.local or job["id"] is None:
                 raise QbcircuitError(
-                    f"Job {job['index']} was never submitted; rerun `qbcircuit submit` with the "
-                    "same config and --out."
+                    f"Job {job['index']} of {str(folder)!r} has no usable counts ({stored}); "
+                    "rerun `qbcircuit submit` with the same config and --out to run it again."
                 )
             remote = target.fetch(job["id"])
             status = remote.status()
@@ -224,18 +205,16 @@ def _gather(folder: Path, document: dict[str, Any], progress: bool) -> list[dict
                 pending.append(f"{job['id']} ({status.value})")
                 continue
             start, stop = job["pubs"]
-            _store(folder, job, job_counts(remote.result(), document["pubs"][start:stop]))
-        if pending:
-            raise JobsPending(
-                f"{len(pending)} of {len(document['jobs'])} jobs are not done yet: "
-                f"{', '.join(pending[:3])}; run `qbcircuit collect` again later."
-            )
-    counts: list[dict[str, Any]] = []
-    for job in document["jobs"]:
-        stored = json.loads((folder / f"counts-{job['index']}.json").read_text())
-        counts += [{k: np.array(v) for k, v in row.items()} for row in stored["counts"]]
-    if len(counts) != len(document["pubs"]):
-        raise QbcircuitError(f"The stored counts of {folder} do not match its job file.")
+            store_counts(folder, job, job_counts(remote.result(), document["pubs"][start:stop]))
+            write_job(folder, document)
+            stored = read_counts(folder, job, document["pubs"])
+            assert not isinstance(stored, str), stored
+        counts += stored
+    if pending:
+        raise JobsPending(
+            f"{len(pending)} of {len(document['jobs'])} jobs are not done yet: "
+            f"{', '.join(pending[:3])}; run `qbcircuit collect` again later."
+        )
     return counts
 
 
@@ -247,7 +226,7 @@ def collect(
     unmitigated one for comparison. Never runs a circuit."""
     path = Path(path)
     folder = path.parent if path.name == JOB_FILE or path.suffix == ".json" else path
-    document = _read(folder / JOB_FILE)
+    document = read_job(folder / JOB_FILE)
     config = RunConfig.from_text(document["config"]["text"], document["config"]["source"])
     counts = _gather(folder, document, progress)
     experiment = hardware_experiment(config)

@@ -11,7 +11,7 @@ LAYERS = {
     "core": {"_checks", "_version", "model", "dicke", "thermo", "observables", "results"},
     "paths": {"exact", "circuits", "emulation", "pulse", "tomography", "backends"},
     "pipeline": {"pipeline"},
-    "app": {"config", "mainjob", "jobs", "sweeps", "plots", "cli", "compare", "studies"},
+    "app": {"config", "mainjob", "jobs", "jobfile", "sweeps", "plots", "cli", "compare", "studies"},
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}
 MAX_LINES = 350

@@ -137,7 +137,7 @@ def test_interrupted_submit_resumes_and_collect_never_runs(tmp_path, monkeypatch
     statuses = [job["status"] for job in document["jobs"]]
     # 3 times x 6 settings = 18 PUBs, 4 per job; the third job was interrupted in run()
     assert statuses == ["done", "done", "pending", "pending", "pending"]
-    with pytest.raises(QbcircuitError, match="did not finish"):
+    with pytest.raises(QbcircuitError, match=r"Job 2 .* has no usable counts"):
         jobs.collect(out)
 
     runs.clear()
@@ -205,3 +205,86 @@ def test_shots_split_over_instances_and_rows(tmp_path):
     rows = [1 if v is None else v.shape[0] for v in plan.values]
     assert rows[:6] == [1] * 6 and set(rows[6:]) == {3}  # t = 0 has no angles
     assert plan.shots[6] == math.ceil(4000 / 3) and plan.shots[0] == 3 * plan.shots[6]
+
+
+def _submitted(tmp_path):
+    """A finished submission on Aer and its collected Trajectory."""
+    config = RunConfig.from_toml(write_config(tmp_path))
+    out = tmp_path / "job"
+    jobs.submit(config, out, echo=lambda _: None)
+    return config, out, jobs.collect(out)[0]
+
+
+def _edit(path, change):
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("damage", "fragment"),
+    [
+        (lambda p: p.write_text(p.read_text()[:300]), "is not JSON"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00"), "is not JSON"),
+        (lambda p: _edit(p, lambda d: d.pop("pubs")), "`pubs` is missing"),
+        (lambda p: _edit(p, lambda d: d.update(times="soon")), "`times` is a str"),
+        (lambda p: _edit(p, lambda d: d["pubs"][3].update(time=7)), "PUB row 3 has a time"),
+        (lambda p: _edit(p, lambda d: d["pubs"][2].pop("battery")), "PUB row 2 has no battery"),
+        (lambda p: _edit(p, lambda d: d["pubs"].pop()), "does not match the hash"),
+        (lambda p: _edit(p, lambda d: d["jobs"].pop()), "its jobs cover 16 of the 18 PUBs"),
+        (lambda p: _edit(p, lambda d: d["jobs"][1].update(pubs=[5, 8])), "job 1 does not cover"),
+        (
+            lambda p: _edit(p, lambda d: d["config"].update(text=d["config"]["text"] + "\n#")),
+            "config text does not match the hash",
+        ),
+        (lambda p: _edit(p, lambda d: d.update(format="qbcircuit-job/1")), "older versions"),
+    ],
+)
+def test_a_damaged_job_file_is_one_sentence(tmp_path, capsys, damage, fragment):
+    _, out, _ = _submitted(tmp_path)
+    damage(out / "job.json")
+    assert main(["collect", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and "job.json" in err and "\n" not in err, err
+
+
+def test_lost_or_damaged_counts_are_run_again_by_submit(tmp_path, monkeypatch, capsys):
+    config, out, expected = _submitted(tmp_path)
+    (out / "counts-1.json").unlink()
+    text = (out / "counts-3.json").read_text()
+    (out / "counts-3.json").write_text(text[: len(text) // 2])  # truncated
+    assert main(["collect", str(out), "--no-progress"]) == 2
+    assert "Job 1" in capsys.readouterr().err
+    with pytest.raises(QbcircuitError, match=r"counts-1.json is missing.*rerun `qbcircuit submit"):
+        jobs.collect(out)
+    runs = counting_sampler(monkeypatch)
+    said = []
+    jobs.submit(config, out, echo=said.append)
+    assert runs == [4, 4]  # jobs 1 and 3 only, 4 PUBs each
+    assert any("job 3 runs again: counts-3.json is not" in line for line in said)
+    again = jobs.collect(out)[0]
+    np.testing.assert_array_equal(again.energy, expected.energy)
+    np.testing.assert_array_equal(again.ergotropy, expected.ergotropy)
+
+
+def test_swapped_or_edited_counts_are_refused(tmp_path):
+    _, out, _ = _submitted(tmp_path)
+    zero, one = (out / "counts-0.json").read_text(), (out / "counts-1.json").read_text()
+    (out / "counts-0.json").write_text(one)
+    (out / "counts-1.json").write_text(zero)
+    with pytest.raises(QbcircuitError, match=r"counts-0\.json is not the file recorded"):
+        jobs.collect(out)
+    # an edit that also updates the recorded hash is still checked for its content
+    import hashlib
+
+    document = json.loads(zero)
+    document["counts"][0]["tomography"][0] = 2.5
+    text = json.dumps(document)
+    (out / "counts-0.json").write_text(text)
+    (out / "counts-1.json").write_text(one)
+    _edit(
+        out / "job.json",
+        lambda d: d["jobs"][0].update(counts_sha256=hashlib.sha256(text.encode()).hexdigest()),
+    )
+    with pytest.raises(QbcircuitError, match=r"register 'tomography' is not 4 counts"):
+        jobs.collect(out)

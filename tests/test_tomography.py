@@ -98,7 +98,7 @@ def test_tomography_circuits_bad_input():
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_pauli_linear_inversion_is_exact(n):
     rho = random_density_matrix(2**n, np.random.default_rng(n))
-    fit = reconstruct(outcome_probabilities(rho, "pauli"), "pauli", "linear")
+    fit = reconstruct(outcome_probabilities(rho, "pauli"), "pauli", "linear", probabilities=True)
     assert np.max(np.abs(fit.density_matrix() - rho)) < EXACT
     assert fit.ergotropy() == pytest.approx(thermo.ergotropy(rho), abs=EXACT)
     assert fit.local_ergotropy() == pytest.approx(thermo.local_ergotropy(rho), abs=EXACT)
@@ -110,7 +110,8 @@ def test_permutation_fit_is_the_permutation_invariant_part(n):
     its energy, full 2^n spectrum, ergotropy (<= that of rho) and local ergotropy."""
     rho = random_density_matrix(2**n, np.random.default_rng(10 + n), rank=3)
     average = permutation_average(rho)
-    fit = reconstruct(outcome_probabilities(rho, "permutation"), "permutation", "linear")
+    probabilities = outcome_probabilities(rho, "permutation")
+    fit = reconstruct(probabilities, "permutation", "linear", probabilities=True)
     assert fit.multiplicities == tuple(
         math.comb(n, r) - (math.comb(n, r - 1) if r else 0) for r in range(n // 2 + 1)
     )
@@ -124,7 +125,8 @@ def test_permutation_fit_is_the_permutation_invariant_part(n):
 @pytest.mark.parametrize("n", [4, 6, 8, 10])
 def test_symmetric_block_is_the_dicke_matrix(n):
     state = random_density_matrix(n + 1, np.random.default_rng(n), rank=2)
-    fit = reconstruct(outcome_probabilities(state, basis="dicke"), "permutation", "linear")
+    probabilities = outcome_probabilities(state, basis="dicke")
+    fit = reconstruct(probabilities, "permutation", "linear", probabilities=True)
     assert np.max(np.abs(fit.blocks[0] - state)) < 1e-9
     assert all(np.max(np.abs(b)) < 1e-9 for b in fit.blocks[1:])
     assert fit.ergotropy() == pytest.approx(thermo.ergotropy_symmetric(state), abs=1e-9)
@@ -266,6 +268,12 @@ def test_recommend_shots_follows_the_error_model():
         ([{"01": -2}] * 6, "permutation", "must be an integer >= 0"),
         ([{"01": 2}] * 5, "permutation", "all 6 settings, got 5"),
         (np.full((6, 4), -1.0), "permutation", ">= 0"),
+        (np.full((6, 4), 3 + 1j), "permutation", "real numbers"),
+        (np.full((6, 4), np.nan), "permutation", "finite"),
+        (np.full((6, 4), 2.5), "permutation", "must be integers"),
+        (np.full((6, 4), True), "permutation", "real numbers"),
+        ([{"01": 2.5}] * 6, "permutation", "must be an integer >= 0, got 2.5"),
+        ([{"01": 1j}] * 6, "permutation", "must be an integer >= 0"),
         ("counts", "permutation", "Counts must be an array"),
     ],
 )
@@ -287,8 +295,11 @@ def test_bad_estimate_options():
             estimate_ergotropy(counts, "permutation", **kwargs)
     with pytest.raises(QbcircuitError, match="n_qubits"):
         estimate_ergotropy([{0: 5}] * 6, "permutation")
-    with pytest.raises(QbcircuitError, match="bootstrap needs integer counts"):
+    with pytest.raises(QbcircuitError, match="Counts must be integers: setting 0, outcome 0"):
         estimate_ergotropy(np.full((6, 4), 0.25), "permutation")
-    assert estimate_ergotropy(np.full((6, 4), 0.25), replicates=0).energy == pytest.approx(1.0)
+    with pytest.raises(QbcircuitError, match="bootstrap needs integer counts"):
+        estimate_ergotropy(np.full((6, 4), 0.25), "permutation", probabilities=True)
+    exact = estimate_ergotropy(np.full((6, 4), 0.25), replicates=0, probabilities=True)
+    assert exact.energy == pytest.approx(1.0)
     with pytest.raises(QbcircuitError, match="Counts are for 2 qubits, expected 3"):
         estimate_ergotropy(counts, "permutation", n_qubits=3)

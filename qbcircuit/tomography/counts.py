@@ -1,9 +1,10 @@
 """Tomography counts as one checked array: shape (settings, 2^n), row s = setting s.
 
-Accepted forms: such an array (non-negative numbers; exact probabilities are fine for noiseless
-checks), or one mapping per setting from outcome to count, where an outcome is an ``int`` or a
-bit string of '0'/'1' with register qubit 0 rightmost (Qiskit's order). Anything else is refused
-in one sentence; nothing is dropped silently.
+Accepted forms: such an array of non-negative integers (integral floats too), or one mapping per
+setting from outcome to count, where an outcome is an ``int`` or a bit string of '0'/'1' with
+register qubit 0 rightmost (Qiskit's order). Exact probabilities (noiseless checks) are accepted
+only when asked for (``probabilities=True``). Anything else (complex, NaN, negative or fractional
+values, bools) is refused in one sentence; nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def _row(counts: Mapping[Any, Any], n: int, index: int) -> NDArray[np.float64]:
             raise QbcircuitError(
                 f"Setting {index}: outcome {key!r} is neither an int nor a string."
             )
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        integral = isinstance(value, (int, np.integer)) or (
+            isinstance(value, (float, np.floating)) and float(value).is_integer()
+        )
+        if isinstance(value, (bool, np.bool_)) or not integral or value < 0:
             raise QbcircuitError(
                 f"Setting {index}: count of {key!r} must be an integer >= 0, got {value!r}."
             )
@@ -64,8 +68,11 @@ def _width(counts: Sequence[Mapping[Any, Any]]) -> int:
     )
 
 
-def counts_array(counts: Any, method: str, *, n_qubits: int | None = None) -> NDArray[np.float64]:
-    """Check ``counts`` against ``method`` and return them as a float array (settings, 2^n)."""
+def counts_array(
+    counts: Any, method: str, *, n_qubits: int | None = None, probabilities: bool = False
+) -> NDArray[np.float64]:
+    """Check ``counts`` against ``method`` and return them as a float array (settings, 2^n);
+    ``probabilities``: the rows may be any non-negative reals (exact outcome probabilities)."""
     check_method(method)
     if isinstance(counts, (str, bytes)):
         raise QbcircuitError(
@@ -76,9 +83,14 @@ def counts_array(counts: Any, method: str, *, n_qubits: int | None = None) -> ND
         isinstance(counts, Sequence) and counts and not isinstance(counts[0], Mapping)
     ):
         try:
-            array = np.array(counts, dtype=float)
+            raw = np.asarray(counts)
         except (TypeError, ValueError):
             raise QbcircuitError("Counts must be numbers, one row per setting.") from None
+        if raw.dtype.kind not in "iuf":
+            raise QbcircuitError(
+                f"Counts must be real numbers, one row per setting, got dtype {raw.dtype}."
+            )
+        array = raw.astype(float)
         if array.ndim != 2:
             raise QbcircuitError(
                 f"Counts must have shape (settings, 2^n), got shape {array.shape}."
@@ -104,6 +116,12 @@ def counts_array(counts: Any, method: str, *, n_qubits: int | None = None) -> ND
         )
     if not np.all(np.isfinite(array)) or np.any(array < 0):
         raise QbcircuitError("Counts must be finite and >= 0.")
+    if not probabilities and np.any(array != np.round(array)):
+        bad = np.argwhere(array != np.round(array))[0]
+        raise QbcircuitError(
+            f"Counts must be integers: setting {bad[0]}, outcome {bad[1]} holds "
+            f"{array[tuple(bad)]!r} (pass probabilities=True for exact outcome probabilities)."
+        )
     shots = array.sum(axis=1)
     if np.any(shots <= 0):
         empty = int(np.argmax(shots <= 0))

@@ -173,6 +173,7 @@ def estimate_ergotropy(
     seed: int | None = None,
     n_qubits: int | None = None,
     readout: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
+    probabilities: bool = False,
 ) -> Estimate:
     """Estimate E, W and W/E of the measured register.
 
@@ -191,17 +192,19 @@ def estimate_ergotropy(
             shape and shots (e.g. :meth:`ReadoutCalibration.corrector`). Applied to the counts
             and to every bootstrap replicate of the raw counts, so the error bars include the
             correction; E's error is then the bootstrap spread.
+        probabilities: ``counts`` are exact outcome probabilities (noiseless checks); needs
+            replicates=0, since the bootstrap resamples counts.
     """
     check_estimate_options(fitter, confidence, replicates, interval)
     omega0 = check_positive("omega0", omega0)
     if isinstance(counts, PrimitiveResult):
         counts = _counts_from_result(counts)
-    table = counts_array(counts, method, n_qubits=n_qubits)
-    n = table.shape[1].bit_length() - 1
-    if replicates and not np.all(table == np.round(table)):
+    if probabilities and replicates:
         raise QbcircuitError(
-            "The bootstrap needs integer counts; pass replicates=0 for probabilities."
+            "The bootstrap needs integer counts; pass replicates=0 with probabilities=True."
         )
+    table = counts_array(counts, method, n_qubits=n_qubits, probabilities=probabilities)
+    n = table.shape[1].bit_length() - 1
     frame = _frame(n, method)
     data = frame.data(table if readout is None else _corrected(readout, table))
     reconstruction = Reconstruction(

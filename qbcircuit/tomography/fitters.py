@@ -218,11 +218,13 @@ def reconstruct(
     fitter: str = "projected",
     *,
     n_qubits: int | None = None,
+    probabilities: bool = False,
 ) -> Reconstruction:
-    """Fit a state to tomography counts (see :func:`counts_array` for accepted forms)."""
+    """Fit a state to tomography counts (see :func:`counts_array` for accepted forms;
+    ``probabilities``: exact outcome probabilities instead)."""
     if fitter not in FITTERS:
         raise QbcircuitError(f"Argument `fitter` must be one of {FITTERS}, got {fitter!r}.")
-    table = counts_array(counts, method, n_qubits=n_qubits)
+    table = counts_array(counts, method, n_qubits=n_qubits, probabilities=probabilities)
     return _reconstruct(table, method, fitter)
 
 
