@@ -7,6 +7,7 @@ e.g. ``Argument `dt` must be > 0, got -1.`` The CLI prints such a message as one
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from typing import Any
 
@@ -14,7 +15,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "DEFAULT_TIME_BUDGET",
+    "TIME_BUDGET_VARIABLE",
     "QbcircuitError",
+    "check_budget",
     "check_choice",
     "check_finite",
     "check_fraction",
@@ -24,7 +28,14 @@ __all__ = [
     "check_seed",
     "check_times",
     "renamed",
+    "time_budget",
 ]
+
+DEFAULT_TIME_BUDGET = 3600.0
+"""Seconds a single request may be estimated to take before it is refused (see
+:func:`check_budget`); the environment variable TIME_BUDGET_VARIABLE or a call's
+``time_budget=`` sets another, ``inf`` none."""
+TIME_BUDGET_VARIABLE = "QBCIRCUIT_TIME_BUDGET"
 
 
 class QbcircuitError(ValueError):
@@ -135,3 +146,35 @@ def renamed(new: str, value: Any, old: str, old_value: Any) -> Any:
         stacklevel=3,
     )
     return old_value
+
+
+def time_budget(value: float | None = None) -> float:
+    """The time budget in seconds: ``value`` when given, else $QBCIRCUIT_TIME_BUDGET, else
+    DEFAULT_TIME_BUDGET."""
+    if value is not None:
+        return check_positive("time_budget", value) if value != math.inf else math.inf
+    text = os.environ.get(TIME_BUDGET_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIME_BUDGET
+    try:
+        budget = float(text)
+    except ValueError:
+        budget = -1.0
+    if not budget > 0:
+        raise QbcircuitError(
+            f"{TIME_BUDGET_VARIABLE} must be a number of seconds > 0 (or inf), got {text!r}."
+        )
+    return budget
+
+
+def check_budget(what: str, seconds: float, budget: float | None = None, change: str = "") -> None:
+    """Refuse, in one sentence with the estimate, a request estimated to take longer than the
+    time budget. ``change`` says what to change; the override is always named."""
+    limit = time_budget(budget)
+    if seconds > limit:
+        hint = f"{change}, or " if change else ""
+        shown = f"{seconds:.1e} s" if math.isfinite(seconds) else "forever"
+        raise QbcircuitError(
+            f"{what} is estimated to take about {shown}, over the time budget of {limit:g} s; "
+            f"{hint}raise the budget (time_budget=..., --time-budget or {TIME_BUDGET_VARIABLE})."
+        )

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from qbcircuit import exact, jobs, plots, sweeps
-from qbcircuit._checks import QbcircuitError
+from qbcircuit._checks import TIME_BUDGET_VARIABLE, QbcircuitError, time_budget
 from qbcircuit._version import __version__
 from qbcircuit.compare import compare
 from qbcircuit.config import RunConfig, default_config_path
@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qbcircuit {__version__}")
     parser.add_argument(
         "--debug", action="store_true", help="show the traceback of an internal error"
+    )
+    parser.add_argument(
+        "--time-budget",
+        metavar="SECONDS",
+        help="refuse any solve estimated to take longer (default 3600, or "
+        f"${TIME_BUDGET_VARIABLE}; 'inf' for none)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
@@ -287,6 +293,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     debug = args.debug or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
     try:
+        if args.time_budget is not None:
+            try:
+                time_budget(float(args.time_budget))
+            except (ValueError, QbcircuitError):
+                raise QbcircuitError(
+                    "Argument `--time-budget` must be a number of seconds > 0 (or inf), got "
+                    f"{args.time_budget!r}."
+                ) from None
+            os.environ[TIME_BUDGET_VARIABLE] = args.time_budget  # workers inherit it
         if args.command == "run":
             _run(args)
         elif args.command == "compare":

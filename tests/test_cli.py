@@ -143,6 +143,18 @@ def test_default_config_runs(tmp_path):
         (SMALL + "\n[aer]\nseed = 'abc'\ndephasing = 'pauli'\n", "aer.seed"),
         (SMALL + "\n[aer]\ninstances = 0\n", "aer.instances"),
         (SMALL + "\n[hardware]\nbackend = 'qpu:foo'\n", "hardware.backend"),
+        # beyond the machine or the time budget: refused with the estimate, before any file
+        (SMALL + "\n[aer]\nn_values = [2, 20]\n", "emulation of N = 20 needs about"),
+        (
+            SMALL.replace("n_batteries = 2", "n_batteries = 11")
+            + "\n[tomography]\nmethod = 'pauli'\n",
+            "needs 1240029 circuits",
+        ),
+        (SMALL.replace("drive = 1.0", "drive = 1e300"), "over the time budget of 3600 s"),
+        (SMALL.replace("stop = 5.0", "stop = 6e9"), "propagation of N = 2 to t = 6e+09"),
+        (SMALL + "\n[aer]\ndt = 1e-6\n", "emulation of N = 2 (1 instance(s) of 8e+07 gates)"),
+        (SMALL.replace("n_batteries = 2", "n_batteries = 60000"), "over the memory budget"),
+        (SMALL.replace("[1, 2, 5, 40]", "[1, 2, 1000000]"), "long_time of N = 1000000"),
     ],
 )
 def test_bad_config_is_one_line(tmp_path, text, fragment):
@@ -154,6 +166,20 @@ def test_bad_config_is_one_line(tmp_path, text, fragment):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("qbcircuit: error:") and fragment in lines[0]
     assert not (tmp_path / "out").exists()  # refused before any work
+
+
+def test_the_time_budget_flag_and_a_folder_in_the_way(tmp_path):
+    config = tmp_path / "small.toml"
+    config.write_text(SMALL)
+    tight = qbcircuit("--time-budget", "1e-6", "run", config, "--out", tmp_path / "a")
+    assert tight.returncode == 2 and "over the time budget of 1e-06 s" in tight.stderr
+    assert not (tmp_path / "a").exists()
+    bad = qbcircuit("--time-budget", "soon", "run", config, "--out", tmp_path / "a")
+    assert bad.returncode == 2 and "`--time-budget` must be a number" in bad.stderr
+    (tmp_path / "b" / "trajectory.csv").mkdir(parents=True)
+    blocked = qbcircuit("run", config, "--out", tmp_path / "b")
+    assert blocked.returncode == 2 and "trajectory.csv' is a folder" in blocked.stderr
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["trajectory.csv"]
 
 
 def test_missing_config_file(tmp_path):

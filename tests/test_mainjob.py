@@ -48,3 +48,22 @@ def test_main_job_returns_its_tables_and_reuses_them(tmp_path):
     again = run_main_job(config, tmp_path)
     assert set(again.reused) == {"trajectory", "aer_N2", "tomography", "ratio_vs_n"}
     assert again.tomography_rows == first.tomography_rows
+
+
+def test_a_damaged_output_is_recomputed_and_stale_ones_are_not_listed(tmp_path):
+    config = RunConfig.from_text(CONFIG.replace("points = 3", "points = 0"), "small")
+    first = run_main_job(config, tmp_path)
+    text = (tmp_path / "trajectory.csv").read_text()
+    (tmp_path / "trajectory.csv").write_text(text[: len(text) // 2])  # truncated
+    (tmp_path / "aer_N2.npz").unlink()
+    again = run_main_job(config, tmp_path)
+    assert set(again.reused) == {"ratio_vs_n"}  # the damaged and the incomplete one redone
+    assert (tmp_path / "trajectory.csv").read_text() == text
+    assert again.trajectory.energy.tolist() == first.trajectory.energy.tolist()
+    other = RunConfig.from_text(
+        CONFIG.replace("points = 3", "points = 0").replace("dt = 0.1", "dt = 0.1\nn_values = [1]"),
+        "other",
+    )
+    third = run_main_job(other, tmp_path)
+    assert "aer_N1.json" in third.outputs and not any("aer_N2" in f for f in third.outputs)
+    assert (tmp_path / "aer_N2.json").exists()  # left in place, not listed as this run's

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from qbcircuit._checks import (
     QbcircuitError,
+    check_budget,
     check_choice,
     check_integer,
     check_positive,
@@ -147,10 +148,13 @@ class EmulationPlan:
     instances: int
 
 
-def check_emulation(model: StarModel, times: ArrayLike, options: AerOptions) -> EmulationPlan:
+def check_emulation(
+    model: StarModel, times: ArrayLike, options: AerOptions, time_budget: float | None = None
+) -> EmulationPlan:
     """Every refusal of :func:`emulate`, with its memory estimate, before any circuit is built:
     times off the dt grid, a dt beyond the span, an insertion the model or the method cannot
-    take, a register beyond the memory budget."""
+    take, a register beyond the memory budget, a run beyond the time budget (``time_budget``
+    seconds, default $QBCIRCUIT_TIME_BUDGET or an hour)."""
     t = check_times(times)
     if options.dt > t[-1]:
         raise QbcircuitError(
@@ -165,6 +169,18 @@ def check_emulation(model: StarModel, times: ArrayLike, options: AerOptions) -> 
             "Argument `shots` does not apply to the density-matrix method, whose states are "
             "exact averages; use method='statevector' (or no shots)."
         )
+    # per instruction: building and transpiling it (about 0.3 ms measured), and Aer applying it
+    # to the state (4^q or 2^q amplitudes, ~32 flops each)
+    width = model.n_qubits + options.kind.extra_qubits
+    amplitudes = 4**width if chosen == "density_matrix" else 2**width
+    gates = max(steps, default=0) * options.order * (2 * model.n_qubits + 2)
+    check_budget(
+        f"The {chosen} emulation of N = {model.n_batteries} ({count} instance(s) of "
+        f"{gates:.3g} gates)",
+        count * gates * (3e-4 + 32.0 * amplitudes / 1e9),
+        time_budget,
+        "use a larger dt, fewer times or instances",
+    )
     return EmulationPlan(t, steps, chosen, count)
 
 
@@ -181,6 +197,7 @@ def emulate(
     instances: int | None = None,
     seed: int | None = None,
     dephasing: str | None = None,
+    time_budget: float | None = None,
 ) -> Trajectory:
     """Trotterized circuits of ``model`` on Aer, sampled at ``times`` (multiples of ``dt``).
 
@@ -200,6 +217,7 @@ def emulate(
         instances: circuit instances to average; default 1 for a deterministic circuit and
             DEFAULT_INSTANCES for a random one.
         seed: seeds the random circuits (reproducible).
+        time_budget: see :func:`check_emulation`.
 
     Returns:
         Trajectory labelled "aer"; for random circuits ``energy_error``/``ergotropy_error`` are
@@ -216,7 +234,7 @@ def emulate(
         instances,
         seed,
     )
-    plan = check_emulation(model, times, options)
+    plan = check_emulation(model, times, options, time_budget)
     t, steps, chosen, count, kind = (
         plan.times,
         list(plan.steps),

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from qbcircuit import dicke, observables
 from qbcircuit._checks import QbcircuitError, check_choice, check_times
+from qbcircuit.exact._cost import check_memory, check_propagation
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
     propagate,
@@ -28,6 +29,7 @@ __all__ = [
     "AUTO_FULL_MAX_BATTERIES",
     "DENSE_GAP_MAX_BATTERIES",
     "SOLVERS",
+    "check_evolve",
     "evolve",
     "memory_budget",
     "series_of",
@@ -132,6 +134,26 @@ def _block_rows(model: StarModel, times: NDArray[np.float64], keep: bool) -> Ite
         yield battery, float(np.real(np.trace(x1))), state
 
 
+def check_evolve(
+    model: StarModel,
+    times: ArrayLike,
+    *,
+    basis: str = "auto",
+    solver: str = "auto",
+    time_budget: float | None = None,
+) -> bool:
+    """Every refusal of :func:`evolve` before anything is allocated (times, basis, memory of
+    the route, time of a generic propagation); returns whether the resonant blocks are used."""
+    t = check_times(times)
+    chosen = _choose_basis(model, basis)
+    check_choice("solver", solver, SOLVERS)
+    blocks = solver == "auto" and _uses_blocks(model, chosen)
+    check_memory(model, chosen, blocks)
+    if not blocks:
+        check_propagation(model, chosen, float(t[-1]), time_budget)
+    return blocks
+
+
 def evolve(
     model: StarModel,
     times: ArrayLike,
@@ -140,6 +162,7 @@ def evolve(
     keep_states: bool | str = "auto",
     solver: str = "auto",
     progress: bool = False,
+    time_budget: float | None = None,
 ) -> Trajectory:
     """Exact trajectory of the battery from all qubits in |0>.
 
@@ -152,6 +175,8 @@ def evolve(
         solver: "auto" (the fastest exact route: resonant blocks where they apply) or
             "liouvillian" (the generic generator of the chosen basis, for cross-checks).
         progress: show a progress bar over the time points (stderr).
+        time_budget: seconds the generic propagation may be estimated to take (default
+            $QBCIRCUIT_TIME_BUDGET or an hour); a longer request is refused before it starts.
 
     Returns:
         Trajectory labelled "exact"; ``state_basis`` is "qubits" (full) or "dicke".
@@ -167,8 +192,7 @@ def evolve(
         raise QbcircuitError(
             f"Argument `keep_states` must be True, False or 'auto', got {keep_states!r}."
         )
-    check_choice("solver", solver, SOLVERS)
-    blocks = solver == "auto" and _uses_blocks(model, chosen)
+    blocks = check_evolve(model, t, basis=basis, solver=solver, time_budget=time_budget)
     source = _block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep)
     rows = list(
         tqdm(source, total=t.size, desc="exact evolve", unit="t", disable=not progress, leave=False)

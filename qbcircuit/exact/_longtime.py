@@ -12,6 +12,7 @@ from scipy.optimize import brentq
 
 from qbcircuit import observables, thermo
 from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
+from qbcircuit.exact._cost import check_memory
 from qbcircuit.exact._evolve import (
     DENSE_GAP_MAX_BATTERIES,
     _uses_blocks,
@@ -61,6 +62,7 @@ def check_long_time(model: StarModel, what: str = "long_time") -> None:
             f"{what} needs `dephasing` > 0 (or another dissipator, `charger_relaxation`), got "
             "none: without one the battery never settles."
         )
+    check_memory(model, "dicke", _uses_blocks(model, "dicke"), what)
     if not model.pure_charger_dephasing and model.n_batteries > REACH_DENSE_MAX_BATTERIES:
         raise QbcircuitError(
             f"{what} of a model with {', '.join(d.name for d in model.dissipators())} uses the "

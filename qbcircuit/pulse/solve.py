@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qbcircuit._checks import QbcircuitError, check_positive, check_times
-from qbcircuit.exact import series_of, state_rows
+from qbcircuit._checks import QbcircuitError, check_budget, check_positive, check_times
+from qbcircuit.exact import memory_budget, series_of, state_rows
 from qbcircuit.model import StarModel
 from qbcircuit.pulse.operators import (
     ARRAY_LIBRARIES,
@@ -41,6 +41,7 @@ def evolve(
     rtol: float = 1e-8,
     atol: float = 1e-8,
     array_library: str = "numpy",
+    time_budget: float | None = None,
 ) -> Trajectory:
     """Lab-frame dynamics from all-ground with qiskit-dynamics' Solver (Lindblad, static
     dissipator sqrt(gamma/2) sz_C).
@@ -61,6 +62,8 @@ def evolve(
             "auto" (full for N <= 4).
         rtol, atol: solver tolerances (> 0).
         array_library: "numpy" (scipy DOP853) or "jax" (jit-compiled Dopri5; needs jax).
+        time_budget: seconds the solve may be estimated to take (default
+            $QBCIRCUIT_TIME_BUDGET or an hour); a longer one is refused before it starts.
 
     Returns:
         Trajectory labelled "pulse" (lab-frame E, W, local W, charger excitation).
@@ -75,6 +78,14 @@ def evolve(
     rtol, atol = check_positive("rtol", rtol), check_positive("atol", atol)
     if basis == "auto":
         basis = "full" if model.n_batteries <= 4 else "dicke"
+    dim = 2**model.n_qubits if basis == "full" else 2 * model.n_qubits
+    need, budget = 24 * 16 * dim * dim, memory_budget()  # dense operators and solver stages
+    if need > budget:
+        raise QbcircuitError(
+            f"The pulse solve of N = {model.n_batteries} ({basis}, {dim} states) needs about "
+            f"{need / 2**30:.3g} GiB, over the memory budget of {budget / 2**30:.1f} GiB; use "
+            "basis='dicke' or fewer batteries."
+        )
     operators = lab_operators(
         model,
         basis=basis,
@@ -94,6 +105,13 @@ def evolve(
         if frame != "rotating":
             raise QbcircuitError("Argument `rwa_cutoff_freq` needs frame='rotating'.")
     steps = estimated_steps(operators, float(t[-1]), frame)
+    # per step: about 12 right-hand sides of dense dim x dim products, and solver overhead
+    check_budget(
+        f"The {frame}-frame pulse solve to t = {t[-1]:g} ({steps:.2g} solver steps)",
+        steps * (12 * 4.0 * dim**3 / 1e9 + 1e-4),
+        time_budget,
+        "use frame='rotating', a smaller omega0 or a shorter span",
+    )
     if steps > STEP_WARNING:
         warnings.warn(
             f"The {frame}-frame solve to t = {t[-1]:g} with omega0 = {operators['omega0']:g} "

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -21,15 +21,16 @@ from tqdm import tqdm
 from qbcircuit import emulation, exact, plots
 from qbcircuit._version import __version__
 from qbcircuit.config import RunConfig
+from qbcircuit.mainjob.cache import cached
+from qbcircuit.mainjob.preflight import preflight
 from qbcircuit.model import StarModel
 from qbcircuit.pipeline import emulate_tomography
 from qbcircuit.results import RatioStudy, Trajectory, write_atomic
 from qbcircuit.studies import long_time_versus_n
 from qbcircuit.sweeps.store import table_csv
 
-__all__ = ["MainJobResult", "run_main_job"]
+__all__ = ["MainJobResult", "preflight", "run_main_job"]
 
-T = TypeVar("T", Trajectory, RatioStudy)
 Echo = Callable[[str], None]
 
 
@@ -53,20 +54,6 @@ class MainJobResult:
     seconds: float
 
 
-def _cached(
-    out: Path, name: str, digest: str, compute: Callable[[], T], load: Callable[[Path], T]
-) -> tuple[T, bool]:
-    """Reuse ``out/name.json`` when its stamp matches ``digest``; else compute and save."""
-    stamp = out / f".{name}.digest"
-    target = out / f"{name}.json"
-    if target.exists() and stamp.exists() and stamp.read_text().strip() == digest:
-        return load(target), True
-    result = compute()
-    result.save(target)
-    write_atomic(stamp, digest)
-    return result, False
-
-
 def run_main_job(
     config: RunConfig,
     out: str | Path,
@@ -79,13 +66,16 @@ def run_main_job(
     folder = Path(out)
     model = config.model
     started = time.perf_counter()
+    preflight(config, folder)
     reused: list[str] = []
-    trajectory, again = _cached(
+    files: list[str] = []
+    trajectory, again = cached(
         folder,
         "trajectory",
         config.digest("trajectory"),
         lambda: exact.evolve(model, config.times.times(), progress=progress),
         Trajectory.load,
+        files,
     )
     reused += ["trajectory"] if again else []
     say(
@@ -94,12 +84,15 @@ def run_main_job(
         f"final E={trajectory.energy[-1]:.6g} W={trajectory.ergotropy[-1]:.6g} "
         f"W/E={trajectory.ratio[-1]:.6g}"
     )
-    emulated, aer_rows = _compare_aer(config, trajectory, folder, progress, say, reused)
-    measured, tomography_rows = _tomography(config, trajectory, folder, progress, say, reused)
+    emulated, aer_rows = _compare_aer(config, trajectory, folder, progress, say, reused, files)
+    measured, tomography_rows = _tomography(
+        config, trajectory, folder, progress, say, reused, files
+    )
     overlay = [t for t in (trajectory, emulated, measured) if t is not None]
     plots.plot_trajectories(overlay, folder / "trajectory.png")
+    files.append("trajectory.png")
 
-    study, again = _cached(
+    study, again = cached(
         folder,
         "ratio_vs_n",
         config.digest("study"),
@@ -113,12 +106,14 @@ def run_main_job(
             progress=progress,
         ),
         RatioStudy.load,
+        files,
     )
     reused += ["ratio_vs_n"] if again else []
     plots.plot_ratio_study(study, folder / "ratio_vs_n.png")
+    files.append("ratio_vs_n.png")
     for line in _study_lines(study, again):
         say(line)
-    outputs = tuple(sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")))
+    outputs = tuple(sorted(set(files)))  # this run's only, whatever else the folder holds
     seconds = time.perf_counter() - started
     summary = {
         "config": config.source,
@@ -148,6 +143,7 @@ def _compare_aer(
     progress: bool,
     say: Echo,
     reused: list[str],
+    files: list[str],
 ) -> tuple[Trajectory | None, list[dict[str, Any]]]:
     """Trotter circuits on Aer against exact for each N of [aer] (aer_vs_exact.csv); returns
     the emulation of the model's own N when it is among them, and the table."""
@@ -166,8 +162,8 @@ def _compare_aer(
         def run_aer(model: StarModel = model) -> Trajectory:
             return emulation.emulate(model, times, dt=aer.dt, **aer.circuit_options())
 
-        emulated, again = _cached(
-            out, f"aer_N{n}", config.digest("aer", n), run_aer, Trajectory.load
+        emulated, again = cached(
+            out, f"aer_N{n}", config.digest("aer", n), run_aer, Trajectory.load, files
         )
         reused += [f"aer_N{n}"] if again else []
         own_n = n == config.model.n_batteries
@@ -189,6 +185,7 @@ def _compare_aer(
         )
         say(f"  {n:>6} {d_e:>10.2e} {d_w:>10.2e} {'reused' if again else 'computed':>8}")
     write_atomic(out / "aer_vs_exact.csv", table_csv(rows))
+    files.append("aer_vs_exact.csv")
     return own, rows
 
 
@@ -199,6 +196,7 @@ def _tomography(
     progress: bool,
     say: Echo,
     reused: list[str],
+    files: list[str],
 ) -> tuple[Trajectory | None, list[dict[str, float]]]:
     """Tomography of the model's circuits at [tomography] points: E, W with error bars and
     intervals against exact (tomography_vs_exact.csv)."""
@@ -210,7 +208,7 @@ def _tomography(
         f"  tomography ({tomo.method}, {tomo.fitter}, {tomo.shots} shots per setting, "
         f"{tomo.confidence:.0%} intervals) of the Aer circuits vs exact, N={model.n_batteries}:"
     )
-    measured, again = _cached(
+    measured, again = cached(
         out,
         "tomography",
         config.digest("tomography"),
@@ -223,6 +221,7 @@ def _tomography(
             **aer.circuit_options(),
         ),
         Trajectory.load,
+        files,
     )
     reused += ["tomography"] if again else []
     index = np.searchsorted(exact_trajectory.times, times)
@@ -257,6 +256,7 @@ def _tomography(
         f"({'reused' if again else 'computed'})"
     )
     write_atomic(out / "tomography_vs_exact.csv", table_csv(rows))
+    files.append("tomography_vs_exact.csv")
     return measured, rows
 
 

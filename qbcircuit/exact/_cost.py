@@ -1,0 +1,72 @@
+"""What an exact request costs before it runs: memory of each route, and the time of the
+generic propagation (the resonant blocks cost the same at any t).
+
+The time estimate counts the Taylor matrix products of :class:`HermitianGenerator` (about
+5.6 products per unit of ||L|| t, the best degree/step trade-off of its table) at an assumed
+FLOP_RATE; it is an order of magnitude, made to refuse requests that would run for days (a drive
+of 1e300, a span of 1e10), not to predict seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qbcircuit._checks import QbcircuitError, check_budget
+from qbcircuit.exact._liouvillian import full_memory_estimate
+from qbcircuit.model import Basis, StarModel
+
+__all__ = ["FLOP_RATE", "check_memory", "check_propagation", "route_memory"]
+
+FLOP_RATE = 1e9
+"""Floating-point operations per second assumed by the time estimates (one core, sparse)."""
+_PRODUCTS_PER_NORM = 5.6  # degree 55 at theta 9.9 in the Al-Mohy-Higham table
+
+
+def route_memory(model: StarModel, basis: Basis, blocks: bool) -> int:
+    """Bytes of the route's work arrays: the block eigenvectors (4 (N+1)^2 reals), the sector
+    or full-space propagation (16 real D x D arrays)."""
+    if basis == "full":
+        return full_memory_estimate(model.n_batteries)
+    size = model.n_batteries + 1
+    if blocks:
+        return 4 * 8 * size * size
+    return 16 * 8 * (2 * size) ** 2
+
+
+def check_memory(model: StarModel, basis: Basis, blocks: bool, what: str = "evolve") -> None:
+    """Refuse, with the estimate, a route whose arrays exceed the memory budget."""
+    from qbcircuit.exact._evolve import memory_budget
+
+    need, budget = route_memory(model, basis, blocks), memory_budget()
+    if need > budget:
+        route = "resonant-block" if blocks else f"{basis} propagation"
+        raise QbcircuitError(
+            f"The exact {what} of N = {model.n_batteries} on the {route} route needs about "
+            f"{need / 2**30:.3g} GiB, over the memory budget of {budget / 2**30:.1f} GiB; use "
+            "fewer batteries."
+        )
+
+
+def check_propagation(
+    model: StarModel, basis: Basis, span: float, time_budget: float | None = None
+) -> None:
+    """Refuse, with the estimate, a generic propagation over ``span`` beyond the time budget."""
+    if span <= 0:
+        return
+    h = model.hamiltonian(basis)
+    dim = h.shape[0]
+    norm = 2 * float(np.max(np.asarray(abs(h).sum(axis=0)), initial=0.0)) + 2 * sum(
+        d.rate for d in model.dissipators()
+    )
+    products = _PRODUCTS_PER_NORM * norm * span + 1
+    flops_per_product = 4.0 * h.nnz * dim + 8.0 * dim * dim
+    if not model.pure_charger_dephasing:  # vectorised: a sparse D^2 generator on a D^2 vector
+        flops_per_product = 2.0 * (h.nnz + 4 * dim) * dim * 2
+    seconds = products * flops_per_product / FLOP_RATE
+    check_budget(
+        f"The exact propagation of N = {model.n_batteries} to t = {span:g} ({products:.2g} "
+        "matrix products)",
+        seconds,
+        time_budget,
+        "use a shorter span, smaller rates, or long_time for the limit",
+    )
