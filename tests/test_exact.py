@@ -227,3 +227,27 @@ def test_bad_input():
     with pytest.raises(QbcircuitError, match="level"):
         exact.charging_time(model, level=1.5)
     assert resonant_blocks(model).b.size == 3
+
+
+def test_long_steps_of_the_resonant_route_stay_exact():
+    """One step of 3000 (|M| step ~ 1e4) takes the eigenpair propagators; the generic route
+    agrees to the exact tier."""
+    model = StarModel(n_batteries=2, drive=0.7, coupling=0.5, dephasing=0.8, charger_detuning=0.3)
+    generic = exact.evolve(model, [0.0, 3e3], basis="dicke", solver="liouvillian")
+    blocks = exact.evolve(model, [0.0, 3e3], basis="dicke")
+    assert blocks.options["solver"] == "resonant-blocks"
+    for name in ("energy", "ergotropy", "purity", "charger_excitation"):
+        assert abs(generic[name][1] - blocks[name][1]) < EXACT, name
+
+
+def test_times_beyond_the_round_off_of_the_slowest_rates_are_refused():
+    """A weak drive traps the battery for ~1e11: the routes resolve E to 1e-6 up to t ~ 1e7
+    and refuse later times instead of answering them inaccurately."""
+    weak = StarModel(n_batteries=5, drive=0.2, coupling=1.0, dephasing=0.5)
+    with pytest.raises(QbcircuitError, match=r"beyond t = 1\.02e\+07, the longest time"):
+        exact.evolve(weak, [0.0, 1e12])
+    with pytest.raises(QbcircuitError, match="charging_time: E is still below the level"):
+        exact.charging_time(weak, t_max=1e13)
+    assert exact.charging_time(weak) == math.inf  # not charged by the default t_max = 1e4
+    late = exact.evolve(weak, [1e7], basis="dicke")
+    assert 0 < late.energy[0] < exact.long_time(weak).energy

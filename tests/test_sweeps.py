@@ -228,6 +228,17 @@ def test_store_of_another_config_or_version_is_refused(tmp_path):
         qbcircuit.sweep(SMALL, tmp_path / "busy", executor="serial", progress=False)
 
 
+def test_a_damaged_point_file_is_named_and_recomputed(tmp_path):
+    store = tmp_path / "s"
+    whole = qbcircuit.sweep(SMALL, store, executor="serial", progress=False)
+    damaged = sorted((store / "points").glob("*.json"))[2]
+    damaged.write_text(damaged.read_text()[:40])  # truncated by a crash or a full disk
+    with pytest.raises(QbcircuitError, match=r"Sweep point file .* is damaged"):
+        qbcircuit.SweepResult.load(store)
+    again = qbcircuit.sweep(SMALL, store, executor="serial", progress=False)
+    assert again.computed == 1 and values(again) == values(whole)
+
+
 def test_unreachable_scheduler_is_one_sentence(tmp_path):
     pytest.importorskip("distributed")
     with socket.socket() as probe:  # a local port nobody listens on

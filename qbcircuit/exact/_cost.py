@@ -15,11 +15,45 @@ from qbcircuit._checks import QbcircuitError, check_budget
 from qbcircuit.exact._liouvillian import full_memory_estimate
 from qbcircuit.model import Basis, StarModel
 
-__all__ = ["FLOP_RATE", "check_memory", "check_propagation", "route_memory"]
+__all__ = [
+    "FLOP_RATE",
+    "ROUND_OFF_LIMIT",
+    "check_memory",
+    "check_propagation",
+    "longest_time",
+    "route_memory",
+]
 
 FLOP_RATE = 1e9
 """Floating-point operations per second assumed by the time estimates (one core, sparse)."""
 _PRODUCTS_PER_NORM = 5.6  # degree 55 at theta 9.9 in the Al-Mohy-Higham table
+ROUND_OFF_LIMIT = 1e-6
+"""Largest round-off an exact route may carry into E/N: a decay rate is known to ~1e-16 of the
+generator's norm |M|, so exp(lambda t) drifts by ~64 eps |M| t; the routes refuse t beyond
+ROUND_OFF_LIMIT / (64 eps |M|)."""
+
+
+def longest_time(model: StarModel) -> float:
+    """The latest t the exact routes resolve to ROUND_OFF_LIMIT (see there)."""
+    n = model.n_batteries
+    norm = (
+        2 * (model.drive + model.coupling * (n + 1) / 2 + abs(model.charger_detuning) / 2)
+        + abs(model.battery_detuning) * n
+        + 2 * sum(d.rate for d in model.dissipators())
+    )
+    return ROUND_OFF_LIMIT / (64 * 2.0**-52 * max(norm, 1e-300))
+
+
+def check_time(model: StarModel, t: float, what: str = "evolve") -> None:
+    """Refuse a time the exact routes cannot resolve to ROUND_OFF_LIMIT."""
+    limit = longest_time(model)
+    if t > limit:
+        raise QbcircuitError(
+            f"The exact {what} to t = {t:g} is beyond t = {limit:.3g}, the longest time the "
+            f"exact routes resolve to {ROUND_OFF_LIMIT:g} (their slowest decay rates carry "
+            "round-off ~1e-16 of the generator's norm); exact.long_time gives the limit and "
+            "when it is reached."
+        )
 
 
 def route_memory(model: StarModel, basis: Basis, blocks: bool) -> int:

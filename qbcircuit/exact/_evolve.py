@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from qbcircuit import dicke, observables
 from qbcircuit._checks import QbcircuitError, check_choice, check_times
-from qbcircuit.exact._cost import check_memory, check_propagation
+from qbcircuit.exact._cost import check_memory, check_propagation, check_time
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
     propagate,
@@ -149,6 +149,7 @@ def check_evolve(
     check_choice("solver", solver, SOLVERS)
     blocks = solver == "auto" and _uses_blocks(model, chosen)
     check_memory(model, chosen, blocks)
+    check_time(model, float(t[-1]))
     if not blocks:
         check_propagation(model, chosen, float(t[-1]), time_budget)
     return blocks

@@ -12,7 +12,7 @@ from scipy.optimize import brentq
 
 from qbcircuit import observables, thermo
 from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
-from qbcircuit.exact._cost import check_memory
+from qbcircuit.exact._cost import ROUND_OFF_LIMIT, check_memory, longest_time
 from qbcircuit.exact._evolve import (
     DENSE_GAP_MAX_BATTERIES,
     _uses_blocks,
@@ -231,7 +231,8 @@ def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: flo
         + model.dephasing
         + model.charger_relaxation
     )
-    start, horizon = 0.0, min(t_max, 4.0 / frequency)
+    resolved = longest_time(model)
+    start, horizon = 0.0, min(t_max, 4.0 / frequency, resolved)
     while True:
         points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))
         grid = np.linspace(start, horizon, points + 1)
@@ -248,4 +249,10 @@ def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: flo
             return float(brentq(gap, grid[i - 1], grid[i], xtol=1e-10 * grid[i], rtol=1e-12))
         if horizon >= t_max:
             return math.inf
-        start, horizon = horizon, min(t_max, 2 * horizon)
+        if horizon >= resolved:
+            raise QbcircuitError(
+                f"charging_time: E is still below the level at t = {horizon:.3g}, the longest "
+                f"time the exact routes resolve to {ROUND_OFF_LIMIT:g}; the charging time is "
+                "longer (exact.long_time bounds when the limit is reached)."
+            )
+        start, horizon = horizon, min(t_max, 2 * horizon, resolved)

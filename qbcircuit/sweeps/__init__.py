@@ -133,7 +133,16 @@ class SweepResult:
             raise QbcircuitError(f"Folder {root} holds no sweep ({MANIFEST} is missing).")
         records = []
         for path in sorted((root / "points").glob("*.json")):
-            records.append(json.loads(path.read_text()))
+            try:
+                record = json.loads(path.read_text())
+            except (OSError, ValueError):
+                record = None
+            if not isinstance(record, dict) or not {"index", "key", "model"} <= set(record):
+                raise QbcircuitError(
+                    f"Sweep point file {str(path)!r} is damaged (not a point record); rerun "
+                    "`qbcircuit sweep` with the same config and --out to recompute it."
+                )
+            records.append(record)
         return cls(folder=root, records=tuple(records))
 
 
