@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -122,6 +123,71 @@ def test_killed_sweep_resumes_with_identical_results(tmp_path):
     assert (again.reused, again.computed) == (8, 0)
     whole = qbcircuit.sweep(SLOW, tmp_path / "whole", executor="processes", progress=False)
     assert values(resumed) == values(whole) == values(again)
+
+
+LONG = config(
+    """
+[sweep]
+compute = ["charging"]
+[sweep.grid]
+n_batteries = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+drive = [0.5]
+battery_detuning = [0.5]
+"""
+)
+
+
+def children(pid):
+    """PIDs of the live processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_a_killed_process_pool_sweep_leaves_no_workers(tmp_path, signum):
+    """Killed, terminated or interrupted midway: every stored point is whole, no worker of the
+    pool outlives the sweep and an interrupt is one line (resuming is tested above)."""
+    path = tmp_path / "long.toml"
+    path.write_text(LONG.text)
+    store = tmp_path / "store"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qbcircuit", "sweep", str(path), "--out", str(store),
+         "--executor", "processes", "--workers", "2", "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while len(list((store / "points").glob("*.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = children(process.pid)
+    assert workers, "the pool must be running"
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    deadline = time.monotonic() + 60
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(w) for w in workers), "a worker outlived the sweep"
+    if signum != signal.SIGKILL:
+        assert process.returncode == 130 and len(err.strip().splitlines()) == 1, err
+    stored = qbcircuit.SweepResult.load(store)  # every stored point is whole
+    assert 2 <= len(stored.records) < 12
 
 
 def test_failing_task_stops_the_sweep_and_keeps_finished_points(tmp_path, monkeypatch):

@@ -3,7 +3,9 @@ one code path: submit every pending point, store each as it completes.
 
 * "serial": in this process, one point after another (debugging, tiny sweeps);
 * "processes": a process pool on this machine (spawn-started: no fork of a process that may
-  hold OpenMP or jax threads);
+  hold OpenMP or jax threads), one BLAS thread per worker; the workers die with the sweep
+  (a parent-death signal on Linux, a watchdog everywhere), and an interrupted or terminated
+  sweep stops them instead of waiting for their points;
 * "dask": dask.distributed, on the scheduler at ``scheduler`` (e.g. "tcp://10.0.0.5:8786") or,
   without one, on a LocalCluster of ``workers`` processes; ``Client.get_executor()`` gives the
   same interface.
@@ -15,6 +17,10 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -55,6 +61,55 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:  # the sweep is gone: nobody will read this worker's result
+            os._exit(1)
+
+
+def _worker_start(parent: int) -> None:
+    """In each pool worker: die with the parent, run BLAS on one thread (the pool is the
+    parallelism; a multi-threaded BLAS per worker only contends)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+@contextlib.contextmanager
+def _terminating(pool: cf.ProcessPoolExecutor) -> Iterator[None]:
+    """SIGTERM becomes an interrupt, and an interrupt stops the workers at once (the pool's
+    own shutdown would wait for every running point)."""
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    except BaseException:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.join(timeout=10)
+        pool.shutdown(wait=True)  # the pool notices its dead workers and releases its queues
+        raise
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def check_executor(kind: str, workers: int | None, scheduler: str | None) -> None:
     if kind not in EXECUTORS:
         raise QbcircuitError(f"Argument `executor` must be one of {EXECUTORS}, got {kind!r}.")
@@ -80,7 +135,22 @@ def open_executor(
     if kind == "processes":
         count = workers or default_workers()
         context = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        # workers stopped mid-point may hold the pool's queue semaphores; the resource tracker
+        # (a child started with this environment) unlinks them, and need not warn about it
+        quiet = "ignore:resource_tracker:UserWarning"
+        if quiet not in os.environ.get("PYTHONWARNINGS", ""):
+            os.environ["PYTHONWARNINGS"] = ",".join(
+                w for w in (os.environ.get("PYTHONWARNINGS", ""), quiet) if w
+            )
+        with (
+            cf.ProcessPoolExecutor(
+                max_workers=count,
+                mp_context=context,
+                initializer=_worker_start,
+                initargs=(os.getpid(),),
+            ) as pool,
+            _terminating(pool),
+        ):
             yield pool, 2 * count, f"{count} local processes"
         return
     try:
