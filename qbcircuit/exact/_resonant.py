@@ -125,7 +125,8 @@ class ResonantBlocks:
         """exp(M_km step). Scaling and squaring loses ~1e-16 per unit of |M| step (3e-4 at
         step 1e12), so long steps use the eigenpairs, V exp(L step) V^-1, accurate to
         ~cond(V) 1e-16 at any step; a pair too ill-conditioned for that (near an exceptional
-        point) at such a step is refused rather than answered inaccurately."""
+        point) keeps scaling and squaring up to |M| step = 1e6 (~1e-10) and is refused beyond,
+        rather than answered inaccurately."""
         out = np.empty((k.size, 4, 4), dtype=complex)
         for start in range(0, k.size, _CHUNK_PAIRS):
             part = slice(start, start + _CHUNK_PAIRS)
@@ -139,7 +140,8 @@ class ResonantBlocks:
             condition = np.linalg.norm(vectors, 2, axis=(1, 2)) * np.linalg.norm(
                 inverse, 2, axis=(1, 2)
             )
-            if float(np.max(condition)) > _MAX_CONDITION:
+            poor = condition > _MAX_CONDITION  # near an exceptional point: scaling, squaring
+            if np.any(poor) and size > _EXPM_MAX:
                 raise QbcircuitError(
                     f"The resonant route cannot propagate a step of {step:g} accurately here "
                     f"(a block pair near an exceptional point, eigenvector condition "
@@ -151,11 +153,16 @@ class ResonantBlocks:
             exponent = np.exp(values * step)
             exponent[values.real * step < -745] = 0.0  # below the smallest double
             out[part] = np.einsum("pij,pj,pjk->pik", vectors, exponent, inverse)
+            if np.any(poor):
+                chunk = out[part]
+                chunk[poor] = expm_batch(step * generators[poor])
+                out[part] = chunk
         return out
 
 
 _LONG_STEP = 1e3  # |M| step beyond which the eigenpairs are used
 _MAX_CONDITION = 1e5  # their accuracy, ~cond 1e-16, stays below 1e-11
+_EXPM_MAX = 1e6  # ill-conditioned pairs: scaling and squaring, ~1e-16 per unit of |M| step
 
 
 def expm_batch(matrices: NDArray[np.complex128]) -> NDArray[np.complex128]:
