@@ -108,6 +108,12 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise QbcircuitError(f"Config file {os.fspath(path)!r} does not exist.") from None
     except tomllib.TOMLDecodeError as error:
         raise QbcircuitError(f"Config file {os.fspath(path)!r} does not parse: {error}.") from None
+    except UnicodeDecodeError as error:
+        raise QbcircuitError(
+            f"Config file {os.fspath(path)!r} is not UTF-8 text (byte {error.start})."
+        ) from None
+    except IsADirectoryError:
+        raise QbcircuitError(f"Config file {os.fspath(path)!r} is a folder.") from None
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:

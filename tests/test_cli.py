@@ -185,6 +185,13 @@ def test_the_time_budget_flag_and_a_folder_in_the_way(tmp_path):
 def test_missing_config_file(tmp_path):
     result = qbcircuit("run", tmp_path / "nope.toml")
     assert result.returncode == 2 and "does not exist" in result.stderr
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(SMALL.encode() + b"# \xff\xfe\n")
+    for path, fragment in ((binary, "is not UTF-8 text"), (tmp_path, "is a folder")):
+        result = qbcircuit("run", path, "--out", tmp_path / "out")
+        assert result.returncode == 2 and fragment in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
 
 
 def test_compare_three_ways(tmp_path):

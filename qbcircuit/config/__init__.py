@@ -132,8 +132,9 @@ class RunConfig:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> RunConfig:
+        document = read_toml(path)  # refuses a missing, binary or malformed file first
         text = Path(path).read_text() if Path(path).is_file() else ""
-        return cls.from_document(read_toml(path), os.fspath(path), text)
+        return cls.from_document(document, os.fspath(path), text)
 
     @classmethod
     def from_text(cls, text: str, source: str) -> RunConfig:
