@@ -251,3 +251,16 @@ def test_times_beyond_the_round_off_of_the_slowest_rates_are_refused():
     assert exact.charging_time(weak) == math.inf  # not charged by the default t_max = 1e4
     late = exact.evolve(weak, [1e7], basis="dicke")
     assert 0 < late.energy[0] < exact.long_time(weak).energy
+
+
+def test_requests_beyond_the_budgets_are_refused_before_any_work():
+    model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
+    with pytest.raises(QbcircuitError, match="at 10000001 time points is estimated"):
+        exact.evolve(model, np.linspace(0.0, 5.0, 10_000_001))
+    with pytest.raises(QbcircuitError, match=r"propagation of N = 2 to t = 1e\+07 \("):
+        exact.evolve(model.replace(battery_detuning=0.5), [0.0, 1e7], time_budget=10.0)
+    with pytest.raises(QbcircuitError, match=r"over the time budget of 0\.001 s"):
+        exact.evolve(model, np.linspace(0, 30, 61), time_budget=1e-3)
+    with pytest.raises(QbcircuitError, match=r"needs about 1\.72e\+03 GiB, over the memory budget"):
+        exact.evolve(model.replace(n_batteries=60000, battery_detuning=0.1), [0.0, 1.0])
+    assert exact.evolve(model, [0.0, 1.0], time_budget=math.inf).energy[1] > 0

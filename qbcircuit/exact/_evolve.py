@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 from tqdm import tqdm
 
 from qbcircuit import dicke, observables
-from qbcircuit._checks import QbcircuitError, check_choice, check_times
+from qbcircuit._checks import QbcircuitError, check_budget, check_choice, check_times
 from qbcircuit.exact._cost import check_memory, check_propagation, check_time
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
@@ -150,6 +150,15 @@ def check_evolve(
     blocks = solver == "auto" and _uses_blocks(model, chosen)
     check_memory(model, chosen, blocks)
     check_time(model, float(t[-1]))
+    side = 2**model.n_batteries if chosen == "full" else model.n_batteries + 1
+    if blocks:  # spectra of the rank-2m Gram form, m the touched blocks (a few dozen)
+        side = min(side, 128)
+    check_budget(  # every time point: the registry's observables of one battery state
+        f"The exact evolve of N = {model.n_batteries} at {t.size} time points",
+        t.size * (5e-4 + 10.0 * side**3 / 1e9),
+        time_budget,
+        "use fewer time points",
+    )
     if not blocks:
         check_propagation(model, chosen, float(t[-1]), time_budget)
     return blocks
