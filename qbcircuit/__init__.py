@@ -1,8 +1,15 @@
 """qbcircuit: circuit emulation of the dephased star quantum battery.
 
-Data flow: config/StarModel -> exact | circuits -> backends -> tomography | pulse -> observables
-(the registry every path evaluates) -> results (Trajectory) -> plots, CLI, scripts; sweeps run
-many points of it.
+Layers, imports running one way (app -> pipeline -> paths -> core):
+
+- core: model (StarModel and its dissipators as data), dicke, thermo, observables (the registry
+  every path evaluates), results (Trajectory);
+- paths: exact, circuits (Trotter builders, insertions), backends (protocol and providers),
+  emulation (Aer), tomography (pure fitters over counts), pulse (qiskit-dynamics);
+- pipeline: experiment -> plan -> execute -> combine, emulated or on a device;
+- app: config, mainjob (``qbcircuit run``), jobs and jobfile (``submit``/``collect``), sweeps,
+  compare, studies, plots, cli.
+
 See README.md and docs/physics.md for conventions.
 """
 
