@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from qbcircuit import backends as bk
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
@@ -156,8 +158,6 @@ def submit(
             ],
         }
         write_job(folder, document)
-    from tqdm import tqdm
-
     seeds = job_seeds(plan, len(document["jobs"]))
     with target.batch() as mode:
         for job in tqdm(document["jobs"], desc="jobs", disable=not progress, leave=False):
@@ -182,8 +182,6 @@ def submit(
 def _gather(folder: Path, document: dict[str, Any], progress: bool) -> list[dict[str, Any]]:
     """Counts of every PUB, in order: the stored files, checked, else fetched from the service
     (and stored); a local job without usable counts is one sentence saying how to recover."""
-    from tqdm import tqdm
-
     counts: list[dict[str, Any]] = []
     pending, target = [], None
     for job in tqdm(document["jobs"], desc="counts", disable=not progress, leave=False):
@@ -231,7 +229,7 @@ def collect(
     counts = _gather(folder, document, progress)
     experiment = hardware_experiment(config)
     tables = Tables(experiment, document["pubs"], counts)
-    calibration = tables.readout() if mitigation is not False else None
+    calibration = tables.readout if mitigation is not False else None
     tomo = config.tomography
     fit = FitOptions(tomo.fitter, tomo.confidence, tomo.replicates)
 

@@ -10,9 +10,23 @@ from tqdm import tqdm
 from qbcircuit import exact
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive
 from qbcircuit.model import StarModel
-from qbcircuit.results import RatioStudy
+from qbcircuit.results import LongTime, RatioStudy
 
-__all__ = ["long_time_versus_n"]
+__all__ = ["long_time_versus_n", "study_models"]
+
+
+def study_models(
+    model: StarModel, n: int, battery_detuning: float, drive_ratio: float | None
+) -> dict[str, StarModel]:
+    """The models of one N of the study: "resonant" (dB = 0, the model's F), "scaled" (dB = 0,
+    F = drive_ratio g N; absent when drive_ratio is None) and "detuned" (dB =
+    battery_detuning)."""
+    at_n = model.replace(n_batteries=n, battery_detuning=0.0)
+    models = {"resonant": at_n}
+    if drive_ratio is not None:
+        models["scaled"] = at_n.replace(drive=drive_ratio * model.coupling * n)
+    models["detuned"] = at_n.replace(battery_detuning=battery_detuning)
+    return models
 
 
 def long_time_versus_n(
@@ -41,16 +55,13 @@ def long_time_versus_n(
     if model.coupling <= 0 and drive_ratio is not None:
         raise QbcircuitError("A scaled-drive series F = drive_ratio g N needs `coupling` > 0.")
     options = {"tolerance": tolerance, "horizon": horizon}
-    resonant, scaled, detuned = [], [], []
+    series: dict[str, list[LongTime]] = {"resonant": [], "scaled": [], "detuned": []}
     for n in tqdm(
         list(n_values), desc="long-time W/E vs N", unit="N", disable=not progress, leave=False
     ):
-        at_n = model.replace(n_batteries=n, battery_detuning=0.0)
-        resonant.append(exact.long_time(at_n, **options))
-        if drive_ratio is not None:
-            drive = drive_ratio * model.coupling * n
-            scaled.append(exact.long_time(at_n.replace(drive=drive), **options))
-        detuned.append(exact.long_time(at_n.replace(battery_detuning=detuning), **options))
+        for name, at_n in study_models(model, n, detuning, drive_ratio).items():
+            series[name].append(exact.long_time(at_n, **options))
+    resonant, scaled, detuned = series["resonant"], series["scaled"], series["detuned"]
     return RatioStudy(
         base=model,
         detuning=detuning,

@@ -144,13 +144,24 @@ def check_evolve(
 ) -> bool:
     """Every refusal of :func:`evolve` before anything is allocated (times, basis, memory of
     the route, time of a generic propagation); returns whether the resonant blocks are used."""
+    return _route(model, times, basis, solver, time_budget)[2]
+
+
+def _battery_dim(model: StarModel, basis: str) -> int:
+    return 2**model.n_batteries if basis == "full" else model.n_batteries + 1
+
+
+def _route(
+    model: StarModel, times: ArrayLike, basis: str, solver: str, time_budget: float | None
+) -> tuple[NDArray[np.float64], Literal["full", "dicke"], bool]:
+    """The checked times, the basis and whether the blocks are used (see check_evolve)."""
     t = check_times(times)
     chosen = _choose_basis(model, basis)
     check_choice("solver", solver, SOLVERS)
     blocks = solver == "auto" and _uses_blocks(model, chosen)
     check_memory(model, chosen, blocks)
     check_time(model, float(t[-1]))
-    side = 2**model.n_batteries if chosen == "full" else model.n_batteries + 1
+    side = _battery_dim(model, chosen)
     if blocks:  # spectra of the rank-2m Gram form, m the touched blocks (a few dozen)
         side = min(side, 128)
     check_budget(  # every time point: the registry's observables of one battery state
@@ -161,7 +172,7 @@ def check_evolve(
     )
     if not blocks:
         check_propagation(model, chosen, float(t[-1]), time_budget)
-    return blocks
+    return t, chosen, blocks
 
 
 def evolve(
@@ -191,9 +202,8 @@ def evolve(
     Returns:
         Trajectory labelled "exact"; ``state_basis`` is "qubits" (full) or "dicke".
     """
-    t = check_times(times)
-    chosen = _choose_basis(model, basis)
-    dim = 2**model.n_batteries if chosen == "full" else model.n_batteries + 1
+    t, chosen, blocks = _route(model, times, basis, solver, time_budget)
+    dim = _battery_dim(model, chosen)
     if keep_states == "auto":
         keep = t.size * dim * dim * 16 <= _KEEP_STATES_BYTES
     elif isinstance(keep_states, bool):
@@ -202,7 +212,6 @@ def evolve(
         raise QbcircuitError(
             f"Argument `keep_states` must be True, False or 'auto', got {keep_states!r}."
         )
-    blocks = check_evolve(model, t, basis=basis, solver=solver, time_budget=time_budget)
     source = _block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep)
     rows = list(
         tqdm(source, total=t.size, desc="exact evolve", unit="t", disable=not progress, leave=False)

@@ -8,6 +8,7 @@ from qbcircuit import exact
 from qbcircuit._checks import QbcircuitError
 from qbcircuit.config import RunConfig
 from qbcircuit.mainjob.cache import SUFFIXES
+from qbcircuit.studies import study_models
 
 __all__ = ["preflight"]
 
@@ -37,12 +38,7 @@ def preflight(config: RunConfig, out: str | Path) -> None:
         )
     study = config.study
     for n in study.n_values:
-        base = model.replace(n_batteries=n)
-        for series in (
-            base.replace(battery_detuning=0.0),
-            base.replace(battery_detuning=0.0, drive=study.drive_ratio * model.coupling * n),
-            base.replace(battery_detuning=study.battery_detuning),
-        ):
+        for series in study_models(model, n, study.battery_detuning, study.drive_ratio).values():
             exact.check_long_time(series)
     names = ["trajectory", "ratio_vs_n", "tomography", *(f"aer_N{n}" for n in config.aer_n_values)]
     for name in [f"{n}{s}" for n in names for s in (*SUFFIXES, ".png")] + ["summary.json"]:

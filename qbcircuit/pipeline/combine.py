@@ -8,6 +8,7 @@ observable is evaluated on the fitted states, except E, which comes from the Z-b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -55,8 +56,10 @@ class Tables:
             self.battery_qubits.setdefault(m["time"], list(m["battery"]))
             self.charger_qubit.setdefault(m["time"], int(m["charger"]))
 
+    @functools.cached_property
     def readout(self) -> ReadoutCalibration | None:
-        """The readout calibration of these counts (None without calibration circuits)."""
+        """The readout calibration of these counts (None without calibration circuits), fitted
+        once however many Trajectories are combined from them."""
         if not self.calibration:
             return None
         return ReadoutCalibration.from_counts(
@@ -81,7 +84,7 @@ def combine(
     ``options`` are added to the Trajectory's, after the experiment's own."""
     fit = FitOptions() if fit is None else fit
     tables = Tables(experiment, meta, counts) if tables is None else tables
-    calibration = tables.readout() if mitigate else None
+    calibration = tables.readout if mitigate else None
     if mitigate and calibration is None:
         raise QbcircuitError(
             "Argument `mitigate` needs readout calibration counts, and these have none."

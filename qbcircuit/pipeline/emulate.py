@@ -57,7 +57,6 @@ def check_emulated_tomography(
         seed=seed,
     )
     fit = FitOptions(fitter, confidence, replicates, interval)
-    experiment.kind.check_model(model)
     target = resolve_backend(backend) if isinstance(backend, str) else backend
     if sampler is None and target.device is None and experiment.width > DENSITY_MATRIX_QUBITS:
         raise QbcircuitError(

@@ -61,6 +61,7 @@ class TomographyExperiment:
         object.__setattr__(self, "times", check_times(self.times))
         object.__setattr__(self, "dt", check_positive("dt", self.dt))
         kind = check_options(self.order, self.ordering, self.insertion)
+        kind.check_model(self.model)
         object.__setattr__(self, "insertion", kind.name)
         for t in self.times:
             steps_for(float(t), self.dt, name="times")
