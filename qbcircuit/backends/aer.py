@@ -23,6 +23,7 @@ __all__ = [
     "DENSITY_MATRIX_QUBITS",
     "AerBackend",
     "AerNoiseBackend",
+    "consolidate_for_aer",
     "device_noise_model",
     "resolve",
     "run_sampler",
@@ -44,6 +45,26 @@ def transpile_for_aer(circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit
     from qiskit_aer import AerSimulator
 
     return list(transpile(list(circuits), AerSimulator(), optimization_level=1))
+
+
+def consolidate_for_aer(circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
+    """Circuits for Aer's simulation methods with every run of gates on at most two qubits
+    merged into one ``unitary`` instruction (qiskit's Collect2qBlocks + ConsolidateBlocks),
+    which Aer applies directly: the exact same product of gates, with no expansion of native
+    two-qubit terms into CX and rotations. A Trotter step becomes 2N - 1 two-qubit unitaries
+    plus its channels. Anything still outside Aer's instruction set is then translated.
+    """
+    from qiskit.transpiler import PassManager
+    from qiskit.transpiler.passes import Collect2qBlocks, ConsolidateBlocks
+    from qiskit_aer import AerSimulator
+
+    merge = PassManager([Collect2qBlocks(), ConsolidateBlocks(force_consolidate=True)])
+    merged = merge.run(list(circuits))
+    native = set(AerSimulator().configuration().basis_gates)
+    return [
+        c if set(c.count_ops()) <= native else transpile(c, AerSimulator(), optimization_level=0)
+        for c in merged
+    ]
 
 
 @dataclass(frozen=True)
@@ -157,7 +178,7 @@ def run_saved_states(
     if seed is not None:
         options["seed_simulator"] = seed
     simulator = AerSimulator(**options)
-    compiled = transpile(list(circuits), simulator, optimization_level=1)
+    compiled = consolidate_for_aer(circuits)
     result = simulator.run(compiled, shots=1).result()
     return [
         {label: np.asarray(value) for label, value in result.data(i).items()}

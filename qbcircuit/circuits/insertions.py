@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from functools import lru_cache
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -115,10 +116,16 @@ class ChannelInsertion(Insertion):
     def append(
         self, circuit: QuantumCircuit, rate: float, tau: float, rng: np.random.Generator | None
     ) -> None:
-        from qiskit_aer.noise import pauli_error
+        circuit.append(_phase_flip_error(phase_flip_probability(rate, tau)), [0])
 
-        p = phase_flip_probability(rate, tau)
-        circuit.append(pauli_error([("Z", p), ("I", 1 - p)]), [0])
+
+@lru_cache(maxsize=64)
+def _phase_flip_error(p: float) -> Any:
+    """Aer's phase-flip QuantumError, built once per probability (a circuit holds one
+    instance per step: building it is the costly part of the instruction)."""
+    from qiskit_aer.noise import pauli_error
+
+    return pauli_error([("Z", p), ("I", 1 - p)])
 
 
 @dataclass(frozen=True)

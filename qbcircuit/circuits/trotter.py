@@ -284,7 +284,15 @@ def build_snapshot_circuit(
 
     snapshot(0)
     total = max(snapshot_steps, default=0)
+    built: dict[tuple[int, ...], QuantumCircuit] = {}  # a deterministic step, once per ordering
     for k, couplings in enumerate(coupling_orders(model.n_batteries, total, ordering, rng), 1):
-        _append_step(circuit, model, dt, order, couplings, kind, rng)
+        if kind.random:
+            _append_step(circuit, model, dt, order, couplings, kind, rng)
+        else:
+            key = tuple(couplings)
+            if key not in built:
+                built[key] = circuit.copy_empty_like()
+                _append_step(built[key], model, dt, order, couplings, kind, rng)
+            circuit.compose(built[key], inplace=True, copy=False)
         snapshot(k)
     return circuit
