@@ -4,6 +4,7 @@ job file both run; insertions and backend providers plug in as objects."""
 import numpy as np
 import pytest
 from test_jobs import write_config
+from tolerances import EXACT, SIGMAS
 
 from qbcircuit import QbcircuitError, StarModel, emulate_tomography, jobs
 from qbcircuit.backends import PROVIDERS, AerBackend, JobStatus, Provider, resolve_backend
@@ -11,13 +12,21 @@ from qbcircuit.backends.ibm import job_status
 from qbcircuit.circuits import INSERTIONS, Insertion, build_trotter_circuit
 from qbcircuit.config import RunConfig
 from qbcircuit.emulation import emulate
-from qbcircuit.pipeline import TomographyExperiment, combine, execute, plan_tomography
+from qbcircuit.pipeline import (
+    TomographyExperiment,
+    combine,
+    execute,
+    outcome_probabilities,
+    plan_tomography,
+    sample_from_states,
+)
 
 MODEL = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
 
 
 def test_emulated_tomography_is_the_three_steps():
-    """Same seed, same counts, same fit: emulate_tomography adds nothing of its own."""
+    """Same seed, same counts, same fit: emulate_tomography adds nothing of its own (on ideal
+    Aer the counts are drawn from simulated states; elsewhere they come from plan + execute)."""
     times = [0.0, 0.5, 1.0]
     options = dict(dt=0.25, insertion="pauli", instances=3, shots=900, seed=8)
     whole = emulate_tomography(MODEL, times, replicates=20, **options)
@@ -29,12 +38,69 @@ def test_emulated_tomography_is_the_three_steps():
     assert len(plan.circuits) == 18 and plan.cost["circuits"] == 6 + 12 * 3
     counts = execute(plan)
     assert sum(int(c["tomography"].sum()) for c in counts) == 18 * 900
+    meta, drawn = sample_from_states(experiment)
+    assert meta == list(plan.meta)
+    for sampled, from_states in zip(counts, drawn, strict=True):
+        assert sampled["tomography"].sum() == from_states["tomography"].sum()
+        assert from_states["charger"].sum() == from_states["tomography"].sum()
     from qbcircuit.tomography import FitOptions
 
-    steps = combine(experiment, plan.meta, counts, fit=FitOptions(replicates=20))
+    steps = combine(experiment, meta, drawn, fit=FitOptions(replicates=20))
     for name in ("energy", "ergotropy", "purity", "charger_excitation"):
         np.testing.assert_array_equal(whole[name], steps[name])
     np.testing.assert_array_equal(whole.ergotropy_error, steps.ergotropy_error)
+    # the sampler path measures the same states: E agrees within its shot noise
+    sampled = combine(experiment, plan.meta, counts, fit=FitOptions(replicates=0))
+    spread = np.hypot(whole.energy_error, sampled.energy_error)
+    assert np.all(np.abs(whole.energy - sampled.energy) <= SIGMAS * spread + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "insertion", "instances"),
+    [("permutation", "channel", None), ("pauli", "collision", None), ("pauli", "gaussian", 2)],
+)
+def test_states_give_each_setting_the_probabilities_aer_measures(scheme, insertion, instances):
+    """The outcome probabilities drawn from equal Aer's own for every setting's circuit."""
+    from qiskit import transpile
+    from qiskit_aer import AerSimulator
+
+    from qbcircuit.pipeline.plan import templates
+    from qbcircuit.pipeline.states import simulate_states
+
+    model = StarModel(n_batteries=3, drive=1.0, coupling=0.5, dephasing=1.0, battery_detuning=0.3)
+    experiment = TomographyExperiment(
+        model, [0.0, 0.5], 0.25, insertion=insertion, instances=instances, scheme=scheme, seed=1
+    )
+    simulator = AerSimulator(method="density_matrix")
+    drawn, simulated = templates(experiment), simulate_states(experiment)
+    for (template, values, i, shots), (j, states, row_shots) in zip(drawn, simulated, strict=True):
+        assert (i, shots, len(states)) == (j, row_shots, 1 if values is None else len(values))
+        circuit = template if values is None else template.assign_parameters(values[-1])
+        expected = outcome_probabilities(states[-1], experiment.settings.directions())
+        for setting, measuring in enumerate(experiment.settings.circuits(circuit, [1, 2, 3])):
+            measuring.remove_final_measurements()
+            measuring.save_probabilities(list(range(4)), label="p")
+            result = simulator.run(transpile(measuring, simulator)).result()
+            np.testing.assert_allclose(result.data(0)["p"], expected[setting], atol=EXACT)
+
+
+def test_a_randomized_ordering_measures_each_time_with_the_shots_asked_for():
+    """K ordering draws of a deterministic circuit share the shots, they do not get K x them."""
+    experiment = TomographyExperiment(
+        MODEL,
+        [0.0, 0.5],
+        0.25,
+        ordering="randomized",
+        insertion="channel",
+        instances=4,
+        shots=400,
+        seed=1,
+    )
+    plan = plan_tomography(experiment, resolve_backend("aer"))
+    per_time = {0: 0, 1: 0}
+    for meta, shots in zip(plan.meta, plan.shots, strict=True):
+        per_time[meta["time"]] += shots
+    assert per_time == {0: 400 * 6, 1: 400 * 6}
 
 
 def test_the_job_file_sits_between_execute_and_combine(tmp_path):

@@ -72,6 +72,7 @@ class AerBackend(Backend):
     """Ideal Aer: all-to-all, no noise beyond what the circuits contain."""
 
     kind: ClassVar[str] = "aer"
+    noiseless: ClassVar[bool] = True
 
     def check(self, insertion: Insertion, width: int) -> None:
         super().check(insertion, width)

@@ -56,7 +56,9 @@ class Backend:
 
     Class attributes a provider sets: ``hardware`` (a device or its stand-in: dephasing must be
     in the circuit, not a noise channel), ``local`` (runs in this process: results are stored as
-    they come, there is no job to fetch later) and ``kind`` (a short name for reports).
+    they come, there is no job to fetch later), ``noiseless`` (ideal and all-to-all: emulated
+    tomography may draw every setting's counts from one simulated state per circuit) and
+    ``kind`` (a short name for reports).
     """
 
     spec: str
@@ -66,6 +68,7 @@ class Backend:
     kind: ClassVar[str] = ""
     hardware: ClassVar[bool] = False
     local: ClassVar[bool] = True
+    noiseless: ClassVar[bool] = False
 
     @property
     def num_qubits(self) -> int | None:

@@ -8,9 +8,11 @@ execute -> combine (the shape of mitiq's construct_circuits / executor / combine
 - :func:`execute` (:mod:`~qbcircuit.pipeline.execute`): the PUBs on the backend, counts back;
 - :func:`combine` (:mod:`~qbcircuit.pipeline.combine`): counts -> Trajectory.
 
-:func:`qbcircuit.tomography.emulate_tomography` is the three calls on Aer; ``qbcircuit submit``
-and ``collect`` are the same calls with the job file (:mod:`qbcircuit.jobs`) between execute
-and combine.
+:func:`qbcircuit.tomography.emulate_tomography` is the three calls on a local backend; on ideal
+Aer, :func:`sample_from_states` (:mod:`~qbcircuit.pipeline.states`) takes the place of plan and
+execute: each circuit is simulated once and every setting's counts are drawn from its state.
+``qbcircuit submit`` and ``collect`` are the same calls with the job file (:mod:`qbcircuit.jobs`)
+between execute and combine.
 
 >>> from qbcircuit import StarModel
 >>> from qbcircuit.backends import resolve_backend
@@ -33,6 +35,7 @@ from qbcircuit.pipeline.emulate import check_emulated_tomography, emulate_tomogr
 from qbcircuit.pipeline.execute import Counts, execute, job_counts, job_ranges, submit_job
 from qbcircuit.pipeline.experiment import DEFAULT_INSTANCES, MAX_CIRCUITS, TomographyExperiment
 from qbcircuit.pipeline.plan import CALIBRATION, CHARGER, Plan, plan_tomography
+from qbcircuit.pipeline.states import outcome_probabilities, sample_from_states
 
 __all__ = [
     "CALIBRATION",
@@ -51,7 +54,9 @@ __all__ = [
     "execute",
     "job_counts",
     "job_ranges",
+    "outcome_probabilities",
     "plan_cost",
     "plan_tomography",
+    "sample_from_states",
     "submit_job",
 ]

@@ -17,6 +17,7 @@ from qbcircuit.pipeline.combine import combine
 from qbcircuit.pipeline.execute import execute
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.pipeline.plan import plan_tomography
+from qbcircuit.pipeline.states import sample_from_states
 from qbcircuit.results import Trajectory
 from qbcircuit.tomography.estimate import FitOptions
 
@@ -100,7 +101,10 @@ def emulate_tomography(
             as on a device: the pooled counts sample the instance average.
         fitter, confidence, replicates, interval: see :func:`estimate_ergotropy`.
         backend: where the circuits are transpiled for and run (a local spec: "aer",
-            "aer:<fake>", "fake:<fake>"); ``sampler``: a SamplerV2 to run them instead.
+            "aer:<fake>", "fake:<fake>"); ``sampler``: a SamplerV2 to run them instead. On
+            ideal Aer each circuit instance is simulated once and every setting's counts are
+            drawn from its state (:mod:`qbcircuit.pipeline.states`); the others run every
+            setting's circuit through the sampler, as a device does.
         seed: seeds the circuits, the sampler and the bootstrap.
 
     Returns:
@@ -126,11 +130,14 @@ def emulate_tomography(
         interval=interval,
         seed=seed,
     )
-    plan = plan_tomography(experiment, target, progress=progress)
-    counts = execute(plan, sampler=sampler, progress=progress)
+    if sampler is None and target.noiseless:
+        meta, counts = sample_from_states(experiment)
+    else:
+        plan = plan_tomography(experiment, target, progress=progress)
+        meta, counts = list(plan.meta), execute(plan, sampler=sampler, progress=progress)
     return combine(
         experiment,
-        plan.meta,
+        meta,
         counts,
         fit=fit,
         label="tomography",

@@ -26,7 +26,7 @@ from qbcircuit.pipeline.cost import plan_cost
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.tomography.settings import REGISTER
 
-__all__ = ["CALIBRATION", "CHARGER", "Plan", "plan_tomography"]
+__all__ = ["CALIBRATION", "CHARGER", "Plan", "plan_tomography", "templates"]
 
 CALIBRATION = "calibration"
 """Register of the readout-calibration circuits."""
@@ -92,23 +92,27 @@ def _calibration(device_width: int, qubits: list[int], ones: bool) -> QuantumCir
     return circuit
 
 
-def _templates(
+def templates(
     experiment: TomographyExperiment,
-) -> list[tuple[QuantumCircuit, NDArray[np.float64] | None, int]]:
-    """(template, rows of values or None, time index) for every time and ordering draw."""
+) -> list[tuple[QuantumCircuit, NDArray[np.float64] | None, int, int]]:
+    """(template, rows of values or None, time index, shots per row) for every time and
+    ordering draw. A template without rows stands for the instances it replaces (all of them
+    at t = 0 and for a deterministic circuit, one per "randomized" ordering draw), so every
+    time gets ``instances x row_shots`` shots per setting."""
     model, times = experiment.model, experiment.times
     instances = experiment.instance_count
     per_time = instances if experiment.ordering == "randomized" else 1
     rows = instances // per_time
+    row_shots = experiment.row_shots
     streams = np.random.SeedSequence(experiment.seed).spawn(2)
     ordering_seeds = streams[0].generate_state(per_time)
     angle_seeds = streams[1].generate_state(times.size * per_time)
-    out: list[tuple[QuantumCircuit, NDArray[np.float64] | None, int]] = []
+    out: list[tuple[QuantumCircuit, NDArray[np.float64] | None, int, int]] = []
     for i, t in enumerate(times):
         steps = steps_for(float(t), experiment.dt, name="times")
         for j in range(per_time if steps else 1):  # t = 0: one empty circuit
             if not steps:
-                out.append((QuantumCircuit(experiment.width), None, i))
+                out.append((QuantumCircuit(experiment.width), None, i, row_shots * instances))
                 continue
             template = build_trotter_template(
                 model,
@@ -119,11 +123,12 @@ def _templates(
                 insertion=experiment.insertion,
                 seed=int(ordering_seeds[j]),
             )
-            values = None
+            values, shots = None, row_shots * rows
             if template.num_parameters:
                 seed = int(angle_seeds[i * per_time + j])
                 values = dephasing_values(model, template, instances=rows, seed=seed)
-            out.append((template, values, i))
+                shots = row_shots
+            out.append((template, values, i, shots))
     return out
 
 
@@ -141,30 +146,29 @@ def plan_tomography(
     anything runs, what the backend cannot take or a circuit deeper than ``max_depth`` (named
     ``depth_name`` in the message)."""
     backend.check(experiment.kind, experiment.width)
-    templates = _templates(experiment)
+    drawn = templates(experiment)
     layout: list[int] | None = None
     report: dict[str, Any] = {"chosen": "aer (all-to-all)", "candidates": []}
     if backend.device is not None:
-        longest = max((t for t, _, _ in templates), key=lambda c: len(c.data))
+        longest = max((t for t, _, _, _ in drawn), key=lambda c: len(c.data))
         layout, report = choose_layout(
             longest, backend.device, optimization_level=optimization_level, seed=layout_seed
         )
     compiled = backend.transpile(
-        [t for t, _, _ in templates],
+        [t for t, _, _, _ in drawn],
         layout=layout,
         optimization_level=optimization_level,
         seed=layout_seed,
     )
     n, width = experiment.model.n_batteries, experiment.width
     settings = experiment.settings
-    row_shots, instances = experiment.row_shots, experiment.instance_count
     circuits: list[QuantumCircuit] = []
     values_out: list[NDArray[np.float64] | None] = []
     shots: list[int] = []
     meta: list[dict[str, Any]] = []
     measured: set[int] = set()
-    for base, (_, values, i) in tqdm(
-        list(zip(compiled, templates, strict=True)),
+    for base, (_, values, i, row_count) in tqdm(
+        list(zip(compiled, drawn, strict=True)),
         desc="tomography circuits",
         disable=not progress,
         leave=False,
@@ -178,7 +182,7 @@ def plan_tomography(
         for setting, circuit in enumerate(backend.translate(measuring)):
             circuits.append(circuit)
             values_out.append(values)
-            shots.append(row_shots if values is not None else row_shots * instances)
+            shots.append(row_count)
             meta.append(
                 {
                     "role": "tomography",

@@ -36,6 +36,7 @@ __all__ = [
     "check_method",
     "pauli_settings",
     "permutation_directions",
+    "rotate_to_z",
     "setting_count",
 ]
 
@@ -91,7 +92,8 @@ def _directions(n_qubits: int, method: str) -> list[list[tuple[float, float, flo
     ]
 
 
-def _rotate_to_z(circuit: QuantumCircuit, qubit: int, direction: Sequence[float]) -> None:
+def rotate_to_z(circuit: QuantumCircuit, qubit: int, direction: Sequence[float]) -> None:
+    """Append the rotation taking the Bloch ``direction`` of ``qubit`` to +z (RZ then RY)."""
     x, y, z = direction
     polar = math.acos(max(-1.0, min(1.0, z)))
     azimuth = math.atan2(y, x)
@@ -165,7 +167,7 @@ class TomographySettings:
             bits = ClassicalRegister(self.n_qubits, REGISTER)
             copy.add_register(bits)
             for q, direction in zip(register, directions, strict=True):
-                _rotate_to_z(copy, int(q), direction)
+                rotate_to_z(copy, int(q), direction)
             copy.measure(register, bits)
             copy.metadata = {
                 **(circuit.metadata or {}),
