@@ -177,6 +177,13 @@ def test_charging_time_is_the_first_crossing(params):
     at = exact.evolve(model, [tau], basis="dicke")
     assert at.energy[0] == pytest.approx(target, abs=1e-8)
     assert exact.charging_time(model, level=0.9) > tau
+    # every level from one pass: the same crossings as one pass per level
+    levels = [0.9, 0.2, 1 - 1 / math.e, 0.5]
+    together = exact.charging_times(model, levels)
+    alone = [exact.charging_time(model, level=level) for level in levels]
+    np.testing.assert_allclose(together, alone, rtol=EXACT)
+    assert together[2] == pytest.approx(tau, rel=EXACT)
+    assert together[1] < together[3] < together[2] < together[0]
 
 
 def test_weak_drive_trap_and_detuning():

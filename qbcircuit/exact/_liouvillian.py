@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.linalg as la
@@ -23,6 +24,7 @@ from qbcircuit.model import Basis, StarModel
 
 __all__ = [
     "HermitianGenerator",
+    "Propagation",
     "full_memory_estimate",
     "lindblad_generator",
     "liouvillian",
@@ -173,40 +175,59 @@ class HermitianGenerator:
         return r, i
 
 
+class Propagation:
+    """rho(t) of the all-ground state, carried forward in time: :meth:`advance` moves the
+    state to a later time; :attr:`checkpoint` is the current (time, state), from which
+    :meth:`from_checkpoint` gives any later time without moving (a root search between two
+    scanned times never integrates from t = 0 again). Real matrix form when the charger's
+    dephasing is the only channel, the vectorised generator otherwise (scipy's
+    expm_multiply, the Al-Mohy-Higham Taylor method at double precision)."""
+
+    def __init__(self, model: StarModel, basis: Basis) -> None:
+        self._hermitian = HermitianGenerator(model, basis) if model.pure_charger_dephasing else None
+        state: Any
+        if self._hermitian is not None:
+            dim = self._hermitian.h.shape[0]
+            r, i = np.zeros((dim, dim)), np.zeros((dim, dim))
+            r[0, 0] = 1.0
+            state = (r, i)
+        else:
+            self._generator = liouvillian(model, basis).tocsc()
+            state = np.zeros(self._generator.shape[0], dtype=complex)
+            state[0] = 1.0
+        self.checkpoint: tuple[float, Any] = (0.0, state)
+
+    def _after(self, state: Any, duration: float) -> Any:
+        if duration <= 0:
+            return state
+        if self._hermitian is not None:
+            return self._hermitian.step(state[0], state[1], duration)
+        return expm_multiply(self._generator * duration, state)
+
+    def _matrix(self, state: Any) -> NDArray[np.complex128]:
+        if self._hermitian is not None:
+            return state[0] + 1j * state[1]
+        dim = math.isqrt(state.size)
+        return np.asarray(state).reshape(dim, dim)
+
+    def advance(self, t: float) -> NDArray[np.complex128]:
+        """Move to time ``t`` (>= the current time) and return rho(t)."""
+        now, state = self.checkpoint
+        self.checkpoint = (max(now, float(t)), self._after(state, float(t) - now))
+        return self._matrix(self.checkpoint[1])
+
+    def from_checkpoint(self, checkpoint: tuple[float, Any], t: float) -> NDArray[np.complex128]:
+        """rho(t) from an earlier :attr:`checkpoint` (t at or after its time)."""
+        return self._matrix(self._after(checkpoint[1], float(t) - checkpoint[0]))
+
+
 def propagate(
     model: StarModel, basis: Basis, times: NDArray[np.float64]
 ) -> Iterator[NDArray[np.complex128]]:
     """Yield rho(t), the joint state in the basis's order, at each of ``times``."""
-    if not model.pure_charger_dephasing:
-        yield from _propagate_vectorised(model, basis, times)
-        return
-    generator = HermitianGenerator(model, basis)
-    dim = generator.h.shape[0]
-    r, i = np.zeros((dim, dim)), np.zeros((dim, dim))
-    r[0, 0] = 1.0
-    now = 0.0
+    propagation = Propagation(model, basis)
     for t in times:
-        if t > now:
-            r, i = generator.step(r, i, float(t) - now)
-            now = float(t)
-        yield r + 1j * i
-
-
-def _propagate_vectorised(
-    model: StarModel, basis: Basis, times: NDArray[np.float64]
-) -> Iterator[NDArray[np.complex128]]:
-    """Any dissipators: exp(G dt) vec(rho) between successive times (scipy's expm_multiply,
-    the Al-Mohy-Higham Taylor method at double precision)."""
-    generator = liouvillian(model, basis).tocsc()
-    dim = math.isqrt(generator.shape[0])
-    state = np.zeros(dim * dim, dtype=complex)
-    state[0] = 1.0
-    now = 0.0
-    for t in times:
-        if t > now:
-            state = expm_multiply(generator * (float(t) - now), state)
-            now = float(t)
-        yield state.reshape(dim, dim)
+        yield propagation.advance(float(t))
 
 
 def split_charger(rho: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], float]:

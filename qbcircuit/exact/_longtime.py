@@ -4,6 +4,7 @@ charging time, each on the fastest exact route the model allows."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.linalg as la
@@ -20,8 +21,8 @@ from qbcircuit.exact._evolve import (
     state_rows,
 )
 from qbcircuit.exact._liouvillian import (
+    Propagation,
     liouvillian,
-    propagate,
     split_charger,
     stationary_state,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_HORIZON",
     "DEFAULT_TOLERANCE",
     "charging_time",
+    "charging_times",
     "check_long_time",
     "check_relaxation_time",
     "long_time",
@@ -191,39 +193,58 @@ def relaxation_time(model: StarModel) -> float:
     return math.inf if gap < 1e-12 else 1.0 / gap
 
 
-def _energy(model: StarModel, times: NDArray[np.float64]) -> NDArray[np.float64]:
-    """E(t) only, in the Dicke sector."""
-    n = np.arange(model.n_batteries + 1.0)
-    if _uses_blocks(model, "dicke"):
-        blocks = resonant_blocks(model)
-        u, v = blocks.u[:, blocks.active], blocks.v[:, blocks.active]
-        a, b = (u.T * n) @ u, (v.T * n) @ v  # E = Tr[X0 a] + Tr[X1 b] (a, b symmetric)
+class _EnergyScan:
+    """E(t) of the Dicke sector in one forward pass: the resonant blocks in closed form at any
+    t, or one propagation carried forward that keeps the state at every scanned time, so a
+    crossing is refined from the scanned time before it, never from t = 0."""
+
+    def __init__(self, model: StarModel) -> None:
+        self.omega0 = model.omega0
+        self.excitations = np.arange(model.n_batteries + 1.0)
+        self.blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
+        self.scanned: list[tuple[float, object]] = []
+        if self.blocks is not None:
+            u = self.blocks.u[:, self.blocks.active]
+            v = self.blocks.v[:, self.blocks.active]
+            # E = Tr[X0 a] + Tr[X1 b] with a, b symmetric
+            self.a, self.b = (u.T * self.excitations) @ u, (v.T * self.excitations) @ v
+        else:
+            self.propagation = Propagation(model, "dicke")
+
+    def _from_joint(self, joint: NDArray[np.complex128]) -> float:
+        return self.omega0 * float(np.real(np.diagonal(split_charger(joint)[0])) @ self.excitations)
+
+    def _closed_form(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
+        assert self.blocks is not None
         energies = [
-            float(np.real(np.sum(x0 * a) + np.sum(x1 * b)))
-            for x0, x1 in blocks.battery_blocks(times)
+            float(np.real(np.sum(x0 * self.a) + np.sum(x1 * self.b)))
+            for x0, x1 in self.blocks.battery_blocks(times)
         ]
-    else:  # populations only: no spectrum, no local ergotropy
-        energies = [
-            float(np.real(np.diagonal(split_charger(joint)[0])) @ n)
-            for joint in propagate(model, "dicke", times)
-        ]
-    return model.omega0 * np.array(energies, dtype=float)
+        return self.omega0 * np.array(energies, dtype=float)
+
+    def advance(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
+        """E at increasing ``times`` (from the last scanned time on); the propagation keeps
+        the state at each of them (:meth:`between`)."""
+        if self.blocks is not None:
+            return self._closed_form(times)
+        self.scanned = []
+        energies = []
+        for t in times:  # populations only: no spectrum, no local ergotropy
+            energies.append(self._from_joint(self.propagation.advance(float(t))))
+            self.scanned.append(self.propagation.checkpoint)
+        return np.array(energies, dtype=float)
+
+    def between(self, index: int, t: float) -> float:
+        """E(t) for t after the ``index``-th time of the last :meth:`advance`, from its state."""
+        if self.blocks is not None:
+            return float(self._closed_form(np.array([t]))[0])
+        return self._from_joint(self.propagation.from_checkpoint(self.scanned[index], t))
 
 
-def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4) -> float:
-    """First time with E(t) >= level * E_inf (tau_1e by default; level=0.9 gives tau_90).
-
-    E is scanned on doubling horizons with a step resolving the fastest frequency (at most 128
-    points per horizon), then the crossing is refined by root finding. Returns ``inf`` when E
-    stays below the level up to ``t_max`` (e.g. the weak-drive dark-state trap).
-    """
-    level = check_fraction("level", level)
-    t_max = check_positive("t_max", t_max)
-    check_long_time(model, "charging_time")
+def _frequency(model: StarModel) -> float:
+    """A bound on the fastest rate of E(t): the scan's step resolves it."""
     n = model.n_batteries
-    rho = _limit(model)[0]
-    target = level * model.omega0 * float(np.real(np.diagonal(rho)) @ np.arange(n + 1))
-    frequency = (
+    return (
         model.drive
         + model.coupling * (n + 1) / 2
         + abs(model.charger_detuning) / 2
@@ -231,28 +252,58 @@ def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: flo
         + model.dephasing
         + model.charger_relaxation
     )
-    resolved = longest_time(model)
+
+
+def charging_times(
+    model: StarModel, levels: Sequence[float], *, t_max: float = 1e4
+) -> tuple[float, ...]:
+    """First times with E(t) >= level * E_inf for every level in ``levels``, from one pass.
+
+    E is scanned forward on doubling horizons with a step resolving the fastest frequency (at
+    most 128 points per horizon); each crossing is refined by root finding between the two
+    scanned times around it, starting from the state at the earlier one. ``inf`` for a level
+    E stays below up to ``t_max`` (e.g. the weak-drive dark-state trap).
+    """
+    fractions = [check_fraction("level", level) for level in levels]
+    t_max = check_positive("t_max", t_max)
+    check_long_time(model, "charging_time")
+    limit = _limit(model)[0]
+    full = model.omega0 * float(np.real(np.diagonal(limit)) @ np.arange(model.n_batteries + 1))
+    targets = np.array(fractions) * full
+    found = np.full(len(fractions), math.inf)
+    scan, frequency, resolved = _EnergyScan(model), _frequency(model), longest_time(model)
     start, horizon = 0.0, min(t_max, 4.0 / frequency, resolved)
-    while True:
+    found[targets <= float(scan.advance(np.array([0.0]))[0])] = 0.0
+    while np.any(np.isinf(found)):
         points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))
-        grid = np.linspace(start, horizon, points + 1)
-        energy = _energy(model, grid)
-        above = np.nonzero(energy >= target)[0]
-        if above.size:
-            i = int(above[0])
-            if i == 0:
-                return float(grid[0])
+        grid = np.linspace(start, horizon, points + 1)  # grid[0] = start: scanned before
+        energy = scan.advance(grid)
+        for k in np.nonzero(np.isinf(found))[0]:
+            above = np.nonzero(energy >= targets[k])[0]
+            if not above.size:
+                continue
+            i, target = int(above[0]), float(targets[k])
 
-            def gap(t: float) -> float:
-                return float(_energy(model, np.array([t]))[0] - target)
+            def gap(x: float, i: int = i, target: float = target) -> float:
+                return scan.between(i - 1, x) - target
 
-            return float(brentq(gap, grid[i - 1], grid[i], xtol=1e-10 * grid[i], rtol=1e-12))
+            found[k] = brentq(gap, grid[i - 1], grid[i], xtol=1e-10 * grid[i], rtol=1e-12)
         if horizon >= t_max:
-            return math.inf
-        if horizon >= resolved:
+            break
+        if horizon >= resolved and np.any(np.isinf(found)):
             raise QbcircuitError(
                 f"charging_time: E is still below the level at t = {horizon:.3g}, the longest "
                 f"time the exact routes resolve to {ROUND_OFF_LIMIT:g}; the charging time is "
                 "longer (exact.long_time bounds when the limit is reached)."
             )
         start, horizon = horizon, min(t_max, 2 * horizon, resolved)
+    return tuple(float(x) for x in found)
+
+
+def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4) -> float:
+    """First time with E(t) >= level * E_inf (tau_1e by default; level=0.9 gives tau_90).
+
+    One pass of :func:`charging_times`. Returns ``inf`` when E stays below the level up to
+    ``t_max`` (e.g. the weak-drive dark-state trap).
+    """
+    return charging_times(model, [level], t_max=t_max)[0]

@@ -52,8 +52,7 @@ def run_point(point: SweepPoint) -> dict[str, Any]:
             ratio_horizon=limit.ratio_at_horizon,
         )
     if "charging" in point.compute:
-        tau = exact.charging_time(model, level=point.level, t_max=point.t_max)
-        tau_90 = exact.charging_time(model, level=0.9, t_max=point.t_max)
+        tau, tau_90 = exact.charging_times(model, [point.level, 0.9], t_max=point.t_max)
         at = exact.evolve(model, [tau], keep_states=False) if math.isfinite(tau) else None
         values.update(
             tau=tau,
