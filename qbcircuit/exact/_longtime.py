@@ -81,19 +81,30 @@ DEFAULT_HORIZON = 1e3
 
 def _limit(
     model: StarModel, blocks: ResonantBlocks | None = None
-) -> tuple[NDArray[np.float64] | NDArray[np.complex128], int, float]:
-    """Battery state (Dicke basis) of the t -> infinity limit, the number of stationary states
-    of the sector and the charger's excitation (``blocks``: the resonant decomposition, if
-    already at hand)."""
-    n = model.n_batteries
+) -> tuple[float, float, int, float]:
+    """E and W of the t -> infinity limit, the number of stationary states of the sector and
+    the charger's excitation (``blocks``: the resonant decomposition, if already at hand).
+
+    At resonance the limit is F F^T of rank <= 2m (:meth:`ResonantBlocks.long_time_factor`):
+    its spectrum comes from the 2m-square F^T F, never from the (N+1)-square state."""
+    n, omega0 = model.n_batteries, model.omega0
+    excitations = np.arange(n + 1.0)
     if not model.pure_charger_dephasing:  # not unital: the kernel of the actual generator
         joint, stationary = stationary_state(model, "dicke")
         battery, excitation = split_charger(joint)
-        return battery, stationary, excitation
+        energy = omega0 * float(np.real(np.diagonal(battery)) @ excitations)
+        return energy, thermo.ergotropy_symmetric(battery, omega0), stationary, excitation
     if model.is_resonant:
         blocks = blocks if blocks is not None else resonant_blocks(model)
-        return blocks.long_time_battery_state(), n + 1, 0.5
-    return np.eye(n + 1) / (n + 1), 1, 0.5
+        factor = blocks.long_time_factor()
+        energy = omega0 * float(np.sum(factor**2, axis=1) @ excitations)
+        spectrum = np.clip(np.linalg.eigvalsh(factor.T @ factor)[::-1], 0.0, None)
+        passive = thermo.passive_energy_low_rank(spectrum, n, omega0)
+        return energy, thermo.clip_ergotropy(energy - passive), n + 1, 0.5
+    # the maximally mixed state of the sector (passive within it, not among all 2^N levels)
+    energy = omega0 * n / 2
+    passive = thermo.passive_energy_low_rank(np.full(n + 1, 1 / (n + 1)), n, omega0)
+    return energy, thermo.clip_ergotropy(energy - passive), 1, 0.5
 
 
 def long_time(
@@ -123,14 +134,12 @@ def long_time(
     tolerance = check_fraction("tolerance", tolerance)
     horizon = check_positive("horizon", horizon)
     blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
-    rho, stationary, excitation = _limit(model, blocks)
-    omega0 = model.omega0
-    energy = omega0 * float(np.real(np.diagonal(rho)) @ np.arange(model.n_batteries + 1))
+    energy, ergotropy, stationary, excitation = _limit(model, blocks)
     reach, at_horizon = _reach(model, blocks, tolerance * energy, horizon)
     return LongTime(
         model=model,
         energy=energy,
-        ergotropy=thermo.ergotropy_symmetric(rho, omega0),
+        ergotropy=ergotropy,
         charger_excitation=excitation,
         n_stationary=stationary,
         reach_time=reach,
@@ -267,9 +276,7 @@ def charging_times(
     fractions = [check_fraction("level", level) for level in levels]
     t_max = check_positive("t_max", t_max)
     check_long_time(model, "charging_time")
-    limit = _limit(model)[0]
-    full = model.omega0 * float(np.real(np.diagonal(limit)) @ np.arange(model.n_batteries + 1))
-    targets = np.array(fractions) * full
+    targets = np.array(fractions) * _limit(model)[0]
     found = np.full(len(fractions), math.inf)
     scan, frequency, resolved = _EnergyScan(model), _frequency(model), longest_time(model)
     start, horizon = 0.0, min(t_max, 4.0 / frequency, resolved)

@@ -72,8 +72,16 @@ class ResonantBlocks:
 
     def long_time_battery_state(self) -> NDArray[np.float64]:
         """Battery state (Dicke basis) of the t -> infinity limit of the all-ground state."""
-        p = self.weights**2 / 2
-        return (self.u * p) @ self.u.T + (self.v * p) @ self.v.T
+        factor = self.long_time_factor()
+        return factor @ factor.T
+
+    def long_time_factor(self) -> NDArray[np.float64]:
+        """F with F F^T the t -> infinity battery state: columns sqrt(p_k) u_k and sqrt(p_k) v_k
+        over the ``active`` blocks, p_k = u_k[0]^2 / 2, so the state has rank <= 2m and its
+        non-zero spectrum is that of the 2m-square F^T F."""
+        active = self.active
+        root = np.abs(self.weights[active]) / np.sqrt(2)
+        return np.hstack([self.u[:, active] * root, self.v[:, active] * root])
 
     @property
     def active(self) -> NDArray[np.intp]:
