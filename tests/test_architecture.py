@@ -8,7 +8,16 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "qbcircuit"
 LAYERS = {
-    "core": {"_checks", "_version", "model", "dicke", "thermo", "observables", "results"},
+    "core": {
+        "_checks",
+        "_threads",
+        "_version",
+        "model",
+        "dicke",
+        "thermo",
+        "observables",
+        "results",
+    },
     "paths": {"exact", "circuits", "emulation", "pulse", "tomography", "backends"},
     "pipeline": {"pipeline"},
     "app": {"config", "mainjob", "jobs", "jobfile", "sweeps", "plots", "cli", "compare", "studies"},

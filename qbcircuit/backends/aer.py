@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from qiskit import QuantumCircuit, transpile
 
 from qbcircuit._checks import QbcircuitError
+from qbcircuit._threads import thread_cap
 from qbcircuit.backends.base import Backend, check_shots, dense_counts
 from qbcircuit.circuits import Insertion
 
@@ -23,6 +24,7 @@ __all__ = [
     "DENSITY_MATRIX_QUBITS",
     "AerBackend",
     "AerNoiseBackend",
+    "aer_options",
     "consolidate_for_aer",
     "device_noise_model",
     "resolve",
@@ -34,6 +36,12 @@ __all__ = [
 DENSITY_MATRIX_QUBITS = 12
 """Up to this many qubits Aer's sampler simulates the density matrix once and samples all shots;
 beyond, it runs one trajectory per shot (statevector)."""
+
+
+def aer_options(**options: Any) -> dict[str, Any]:
+    """Aer simulator options with its thread count capped by $QBCIRCUIT_THREADS (0, Aer's
+    default, uses every core; sweep workers set 1)."""
+    return {"max_parallel_threads": thread_cap() or 0, **options}
 
 
 def _method(width: int) -> str:
@@ -105,7 +113,8 @@ class AerBackend(Backend):
     ) -> Any:
         from qiskit_aer.primitives import SamplerV2
 
-        return SamplerV2(seed=seed, options={"backend_options": {"method": _method(width)}})
+        options = aer_options(method=_method(width))
+        return SamplerV2(seed=seed, options={"backend_options": options})
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,9 @@ class AerNoiseBackend(Backend):
 
         if qubits is None:
             raise QbcircuitError("Argument `qubits` is needed for a noisy device simulation.")
-        options = {"method": _method(width), "noise_model": device_noise_model(self.device, qubits)}
+        options = aer_options(
+            method=_method(width), noise_model=device_noise_model(self.device, qubits)
+        )
         return SamplerV2(seed=seed, options={"backend_options": options})
 
 
@@ -175,7 +186,7 @@ def run_saved_states(
     its saved states (save_density_matrix / save_statevector) as arrays keyed by label."""
     from qiskit_aer import AerSimulator
 
-    options: dict[str, Any] = {"method": method}
+    options = aer_options(method=method)
     if seed is not None:
         options["seed_simulator"] = seed
     simulator = AerSimulator(**options)

@@ -23,6 +23,7 @@ from qbcircuit._checks import (
     check_times,
     renamed,
 )
+from qbcircuit._threads import sized_threads
 from qbcircuit.backends import run_saved_states
 from qbcircuit.circuits import (
     INSERTIONS,
@@ -184,6 +185,11 @@ def check_emulation(
     return EmulationPlan(t, steps, chosen, count)
 
 
+def _battery_dimension(model: StarModel, *args: object, **kwargs: object) -> int:
+    return 2**model.n_batteries  # the snapshots' eigenproblems
+
+
+@sized_threads(_battery_dimension)
 def emulate(
     model: StarModel,
     times: ArrayLike,

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from qbcircuit import dicke, observables
 from qbcircuit._checks import QbcircuitError, check_budget, check_choice, check_times
+from qbcircuit._threads import blas_threads
 from qbcircuit.exact._cost import check_memory, check_propagation, check_time
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
@@ -213,9 +214,17 @@ def evolve(
             f"Argument `keep_states` must be True, False or 'auto', got {keep_states!r}."
         )
     source = _block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep)
-    rows = list(
-        tqdm(source, total=t.size, desc="exact evolve", unit="t", disable=not progress, leave=False)
-    )
+    with blas_threads(2 * dim):  # the joint state's rows; the battery's eigenproblems
+        rows = list(
+            tqdm(
+                source,
+                total=t.size,
+                desc="exact evolve",
+                unit="t",
+                disable=not progress,
+                leave=False,
+            )
+        )
     solver = "resonant-blocks" if blocks else "liouvillian"
     if not blocks and not model.pure_charger_dephasing:
         solver = "liouvillian-vectorised"

@@ -134,12 +134,10 @@ class HermitianGenerator:
 
     def __call__(self, r: NDArray[np.float64], i: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
         hr, hi = self.h @ r, self.h @ i
-        new_r = self.mask * r
-        new_r += hi
-        new_r += hi.T
-        new_i = self.mask * i
-        new_i -= hr
-        new_i += hr.T
+        new_r = np.add(hi, hi.T)
+        new_r += np.multiply(self.mask, r, out=hi)  # hi's buffer reused
+        new_i = np.subtract(hr.T, hr)
+        new_i += np.multiply(self.mask, i, out=hr)
         return new_r, new_i
 
     def step(self, r: NDArray, i: NDArray, duration: float) -> tuple[NDArray, NDArray]:

@@ -13,6 +13,7 @@ from scipy.optimize import brentq
 
 from qbcircuit import observables, thermo
 from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
+from qbcircuit._threads import sized_threads
 from qbcircuit.exact._cost import ROUND_OFF_LIMIT, check_memory, longest_time
 from qbcircuit.exact._evolve import (
     DENSE_GAP_MAX_BATTERIES,
@@ -107,6 +108,15 @@ def _limit(
     return energy, thermo.clip_ergotropy(energy - passive), 1, 0.5
 
 
+def _sector(model: StarModel, *args: object, **kwargs: object) -> int:
+    return 2 * model.n_qubits  # the Dicke sector's joint states
+
+
+def _sector_generator(model: StarModel, *args: object, **kwargs: object) -> int:
+    return (2 * model.n_qubits) ** 2  # the sector's dense generator
+
+
+@sized_threads(_sector)
 def long_time(
     model: StarModel,
     *,
@@ -179,6 +189,7 @@ def check_relaxation_time(model: StarModel) -> None:
         )
 
 
+@sized_threads(_sector_generator)
 def relaxation_time(model: StarModel) -> float:
     """1 / (spectral gap of the sector Liouvillian): slowest decay rate of the non-stationary part.
 
@@ -263,6 +274,7 @@ def _frequency(model: StarModel) -> float:
     )
 
 
+@sized_threads(_sector)
 def charging_times(
     model: StarModel, levels: Sequence[float], *, t_max: float = 1e4
 ) -> tuple[float, ...]:

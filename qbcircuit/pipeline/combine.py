@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from qbcircuit import observables
 from qbcircuit._checks import QbcircuitError
+from qbcircuit._threads import sized_threads
 from qbcircuit.model import StarModel
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.pipeline.plan import CALIBRATION, CHARGER
@@ -67,6 +68,12 @@ class Tables:
         )
 
 
+def _fit_dimension(experiment: TomographyExperiment, *args: object, **kwargs: object) -> int:
+    n = experiment.model.n_batteries
+    return 2**n if experiment.scheme == "pauli" else n + 1
+
+
+@sized_threads(_fit_dimension)
 def combine(
     experiment: TomographyExperiment,
     meta: Sequence[Mapping[str, Any]],

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator
 
-from qbcircuit.backends import consolidate_for_aer
+from qbcircuit.backends import aer_options, consolidate_for_aer
 from qbcircuit.pipeline.execute import Counts
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.pipeline.plan import CHARGER, templates
@@ -51,7 +51,8 @@ def simulate_states(
             saving.save_density_matrix(system, label=_STATE)
             circuits.append(saving)
         shape.append((i, len(rows), shots))
-    result = AerSimulator(method="density_matrix").run(consolidate_for_aer(circuits)).result()
+    simulator = AerSimulator(**aer_options(method="density_matrix"))
+    result = simulator.run(consolidate_for_aer(circuits)).result()
     states = [np.asarray(result.data(k)[_STATE]) for k in range(len(circuits))]
     out, start = [], 0
     for i, count, shots in shape:

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from qbcircuit._checks import QbcircuitError, check_budget, check_positive, check_times
+from qbcircuit._threads import sized_threads
 from qbcircuit.exact import memory_budget, series_of, state_rows
 from qbcircuit.model import StarModel
 from qbcircuit.pulse.operators import (
@@ -27,6 +28,12 @@ from qbcircuit.results import Trajectory
 __all__ = ["evolve", "evolve_batch"]
 
 
+def _dimension(model: StarModel, *args: object, basis: str = "auto", **kwargs: object) -> int:
+    full = basis == "full" or (basis == "auto" and model.n_batteries <= 4)
+    return 2**model.n_qubits if full else 2 * model.n_qubits
+
+
+@sized_threads(_dimension)
 def evolve(
     model: StarModel,
     times: ArrayLike,

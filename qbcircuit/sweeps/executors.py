@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from qbcircuit._checks import QbcircuitError
+from qbcircuit._threads import THREADS_VARIABLE
 
 __all__ = [
     "DASK_INSTALL",
@@ -79,6 +80,7 @@ def _worker_start(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     from threadpoolctl import threadpool_limits
 
+    os.environ[THREADS_VARIABLE] = "1"  # every solve and Aer run in this worker: one thread
     threadpool_limits(limits=1)
 
 
