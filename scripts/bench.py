@@ -1,15 +1,19 @@
-"""One benchmark run: our solvers against QuTiP, measured side by side, with peak memory.
+"""One benchmark run: our solvers against their peers, measured side by side, with peak memory.
 
 Cases (each solver in its own fresh process, so its peak memory is its own):
   exact (Dicke sector) vs QuTiP mesolve on the same sector vs PIQS (QuTiP's permutational
   invariance module: the battery in its full Dicke basis, every j); exact at large N vs
-  QuTiP on the sector; exact (full space) vs QuTiP (full space); Aer density-matrix emulation
-  (Strang, dt = 0.05) vs QuTiP (full space); pulse (qiskit-dynamics, lab frame, linear drive)
-  vs QuTiP with the same time-dependent Hamiltonian (skipped without the pulse extra).
+  QuTiP on the sector; exact (full space) vs QuTiP (full space), also with a second CPU-bound
+  process running; Aer density-matrix emulation (Strang, dt = 0.05) vs Aer's own reported
+  simulation time, a plain numpy application of the same gates and QuTiP (full space);
+  charging_time (battery detuned, tau_1e) vs a scan that integrates from t = 0 for every
+  evaluation; long_time at large N vs the same limit with its dense (N+1)-square ergotropy;
+  pulse (qiskit-dynamics, lab frame, linear drive) vs QuTiP with the same time-dependent
+  Hamiltonian in its sparse form (skipped without the pulse extra).
 
 Prints, per case, each solver's wall time, the ratio peer / ours (> 1: ours is faster), the
-peak resident memory each solver added over its imports, and max |dE| against ours; writes it
-all to OUT/bench.json so runs can be compared.
+peak resident memory each solver added over its imports, and max |difference| of its result
+(E(t), or tau, or W) against ours; writes it all to OUT/bench.json so runs can be compared.
 
     python scripts/bench.py --out bench-out [--quick]
 """
@@ -46,6 +50,125 @@ def ours_aer(model, times):
     from qbcircuit.emulation import emulate
 
     return emulate(model, times, dt=0.05).energy
+
+
+AER_DT = 0.05
+
+
+def _snapshot_circuit(model, times):
+    from qbcircuit.backends import consolidate_for_aer
+    from qbcircuit.circuits import build_snapshot_circuit, steps_for
+
+    steps = [steps_for(float(t), AER_DT) for t in times]
+    return steps, consolidate_for_aer([build_snapshot_circuit(model, AER_DT, steps)])[0]
+
+
+def aer_own(model, times):
+    """Aer's own reported simulation time (time_taken) of the circuit our emulation runs."""
+    from qiskit_aer import AerSimulator
+
+    from qbcircuit.thermo import energy
+
+    steps, circuit = _snapshot_circuit(model, times)
+    result = AerSimulator(method="density_matrix").run(circuit).result()
+    data = result.data(0)
+    energies = [energy(np.asarray(data[f"b{k}"]), model.omega0) for k in steps]
+    return {"energy": energies, "reported_seconds": float(result.results[0].time_taken)}
+
+
+def numpy_gates(model, times):
+    """The same instructions applied to the density matrix by plain numpy (tensordot per
+    gate on the row and column indices; each channel by the Kraus operators of the charger's
+    phase flip)."""
+    from qbcircuit.circuits import phase_flip_probability
+
+    _, circuit = _snapshot_circuit(model, times)
+    qubits = circuit.num_qubits
+    rho = np.zeros((2,) * (2 * qubits), dtype=complex)
+    rho[(0,) * (2 * qubits)] = 1.0
+    levels = np.array([bin(i >> 1).count("1") for i in range(2**qubits)], dtype=float)
+
+    def apply(matrix, targets, state, conjugate):
+        k = len(targets)
+        tensor = (matrix.conj() if conjugate else matrix).reshape((2,) * (2 * k))
+        offset = qubits if conjugate else 0
+        axes = [offset + qubits - 1 - q for q in reversed(targets)]  # qiskit order: q0 last
+        moved = np.tensordot(tensor, state, axes=(list(range(k, 2 * k)), axes))
+        return np.moveaxis(moved, list(range(k)), axes)
+
+    energies = []
+    p = phase_flip_probability(model.dephasing, AER_DT / 2)
+    kraus = [math.sqrt(1 - p) * np.eye(2), math.sqrt(p) * np.diag([1.0, -1.0])]
+    for instruction in circuit.data:
+        operation = instruction.operation
+        targets = [circuit.find_bit(q).index for q in instruction.qubits]
+        if operation.name == "unitary":
+            matrix = operation.to_matrix()
+            rho = apply(matrix, targets, apply(matrix, targets, rho, False), True)
+        elif operation.name == "quantum_channel":  # Strang: the phase flip for dt/2
+            assert targets == [0]
+            rho = sum(apply(k, targets, apply(k, targets, rho, False), True) for k in kraus)
+        elif operation.name == "save_density_matrix" and operation.label.startswith("b"):
+            diagonal = np.real(np.diagonal(rho.reshape(2**qubits, 2**qubits)))
+            energies.append(model.omega0 * float(diagonal @ levels))
+        elif operation.name != "save_density_matrix":
+            raise ValueError(f"numpy_gates: no rule for {operation.name}")
+    return energies
+
+
+def ours_charging(model, times):
+    from qbcircuit import exact
+
+    return [exact.charging_time(model)]
+
+
+def from_zero_charging(model, times):
+    """tau_1e by the previous method: E scanned on doubling horizons, the crossing refined by
+    brentq, every evaluation integrated from t = 0 (exact.evolve in the Dicke sector)."""
+    from scipy.optimize import brentq
+
+    from qbcircuit import exact
+
+    target = (1 - 1 / math.e) * exact.long_time(model).energy
+    n = model.n_batteries
+    frequency = model.drive + model.coupling * (n + 1) / 2 + abs(model.battery_detuning) * n / 2
+    frequency += abs(model.charger_detuning) / 2 + model.dephasing
+
+    def energy(grid):
+        return exact.evolve(model, grid, basis="dicke", keep_states=False).energy
+
+    start, horizon = 0.0, 4.0 / frequency
+    while True:
+        points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))
+        grid = np.linspace(start, horizon, points + 1)
+        above = np.nonzero(energy(grid) >= target)[0]
+        if above.size:
+            i = int(above[0])
+            tau = brentq(
+                lambda t: energy(np.array([0.0, t]))[-1] - target,
+                grid[i - 1],
+                grid[i],
+                xtol=1e-10 * grid[i],
+                rtol=1e-12,
+            )
+            return [float(tau)]
+        start, horizon = horizon, 2 * horizon
+
+
+def ours_long_time(model, times):
+    from qbcircuit import exact
+
+    return [exact.long_time(model).ergotropy]
+
+
+def dense_long_time(model, times):
+    """The same limit with its ergotropy from the dense (N+1)-square state (as before)."""
+    from qbcircuit import exact, thermo
+
+    limit = exact.long_time(model)  # the reach time and the horizon, as ours computes them
+    state = exact.resonant_blocks(model).long_time_battery_state()
+    assert abs(limit.energy - float(np.diagonal(state) @ np.arange(state.shape[0]))) < 1e-8
+    return [thermo.ergotropy_symmetric(state, model.omega0)]
 
 
 def ours_pulse(model, times):
@@ -105,6 +228,12 @@ def qutip_pulse(model, times):
 SOLVERS = {
     "ours_exact": ours_exact,
     "ours_aer": ours_aer,
+    "aer_own": aer_own,
+    "numpy_gates": numpy_gates,
+    "ours_charging": ours_charging,
+    "from_zero_charging": from_zero_charging,
+    "ours_long_time": ours_long_time,
+    "dense_long_time": dense_long_time,
     "ours_pulse": ours_pulse,
     "qutip": qutip_exact,
     "qutip_pulse": qutip_pulse,
@@ -128,21 +257,39 @@ def measure(solver: str, model_fields: dict, times: list, *args) -> dict:
     energy = SOLVERS[solver](model, np.array(times), *args)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    extra = energy if isinstance(energy, dict) else {"energy": energy}
+    if "reported_seconds" in extra:  # a solver's own account of its time is the one compared
+        seconds = extra["reported_seconds"]
     return {
         "seconds": seconds,
         "peak_mib": peak / 1024,
         "added_mib": (peak - baseline) / 1024,
-        "energy": np.asarray(energy).tolist(),
+        "energy": np.asarray(extra["energy"]).tolist(),
     }
 
 
-def run_case(label: str, model: dict, times, legs: dict) -> dict:
-    """``legs``: name -> (solver, extra args); the first leg is ours, the others its peers."""
+def _spin(stop) -> None:
+    while not stop.is_set():
+        sum(range(10_000))
+
+
+def run_case(label: str, model: dict, times, legs: dict, loaded: bool = False) -> dict:
+    """``legs``: name -> (solver, extra args); the first leg is ours, the others its peers.
+    ``loaded``: a second CPU-bound process runs beside every leg."""
     context = multiprocessing.get_context("spawn")
     results = {}
     for name, (solver, extra) in legs.items():
-        with cf.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            results[name] = pool.submit(measure, solver, model, list(times), *extra).result()
+        stop = context.Event()
+        spinner = context.Process(target=_spin, args=(stop,), daemon=True) if loaded else None
+        if spinner is not None:
+            spinner.start()
+        try:
+            with cf.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                results[name] = pool.submit(measure, solver, model, list(times), *extra).result()
+        finally:
+            if spinner is not None:
+                stop.set()
+                spinner.join()
     energies = {name: np.array(result.pop("energy")) for name, result in results.items()}
     ours_name = next(iter(legs))
     ours = results[ours_name]
@@ -172,7 +319,7 @@ def main() -> None:
     print(f"qbcircuit {qbcircuit.__version__}, qutip {qutip.__version__}, {platform.machine()}")
     print("ratio = peer time / ours (> 1: ours is faster); MiB = peak memory added by the solve")
     times = np.linspace(0, 30, 61)
-    small, large, full, aer = (6, 40, 4, 3) if args.quick else (16, 200, 6, 5)
+    small, large = (6, 40) if args.quick else (16, 200)
     rows = []
     for detuning in (0.0, 0.5):
         model = dict(n_batteries=small, battery_detuning=detuning, **BASE)
@@ -185,20 +332,38 @@ def main() -> None:
         model = dict(n_batteries=large, battery_detuning=detuning, **BASE)
         legs = {"ours": ("ours_exact", ("dicke",)), "qutip": ("qutip", ("dicke",))}
         rows.append(run_case(f"dicke N={large} dB={detuning:g}", model, times, legs))
-    model = dict(n_batteries=full, **BASE)
-    legs = {"ours": ("ours_exact", ("full",)), "qutip": ("qutip", ("full",))}
-    rows.append(run_case(f"full N={full}", model, times, legs))
-    aer_times = np.linspace(0, 10, 21)
-    model = dict(n_batteries=aer, **BASE)
-    legs = {"ours": ("ours_aer", ()), "qutip": ("qutip", ("full",))}
-    rows.append(run_case(f"aer density matrix N={aer}", model, aer_times, legs))
+    for full in (4,) if args.quick else (6, 8):
+        model = dict(n_batteries=full, **BASE)
+        legs = {"ours": ("ours_exact", ("full",)), "qutip": ("qutip", ("full",))}
+        rows.append(run_case(f"full N={full}", model, times, legs))
+        if not args.quick:
+            rows.append(run_case(f"full N={full}, loaded", model, times, legs, loaded=True))
+    aer_times = np.linspace(0, 10 if args.quick else 30, 21 if args.quick else 121)
+    for aer in (3,) if args.quick else (4, 6, 8):
+        model = dict(n_batteries=aer, **BASE)
+        legs = {
+            "ours": ("ours_aer", ()),
+            "aer_reported": ("aer_own", ()),
+            "numpy": ("numpy_gates", ()),
+            "qutip": ("qutip", ("full",)),
+        }
+        rows.append(run_case(f"aer density matrix N={aer}", model, aer_times, legs))
+    legs = {"ours": ("ours_charging", ()), "from_t0": ("from_zero_charging", ())}
+    for n in (8,) if args.quick else (16, 32):
+        model = dict(n_batteries=n, battery_detuning=0.5, **BASE)
+        rows.append(run_case(f"charging_time N={n} dB=0.5", model, [0.0], legs))
+    legs = {"ours": ("ours_long_time", ()), "dense": ("dense_long_time", ())}
+    for n in (200,) if args.quick else (1000,):
+        model = dict(n_batteries=n, **BASE)
+        rows.append(run_case(f"long_time N={n}", model, [0.0], legs))
     try:
         import qiskit_dynamics  # noqa: F401
 
         pulse_times = np.linspace(0, 20 if args.quick else 50, 41)
-        model = dict(n_batteries=2, **PULSE)
-        legs = {"ours": ("ours_pulse", ()), "qutip": ("qutip_pulse", ())}
-        rows.append(run_case("pulse lab frame N=2", model, pulse_times, legs))
+        for n in (2,) if args.quick else (2, 4):
+            model = dict(n_batteries=n, **PULSE)
+            legs = {"ours": ("ours_pulse", ()), "qutip": ("qutip_pulse", ())}
+            rows.append(run_case(f"pulse lab frame N={n}", model, pulse_times, legs))
     except ImportError:
         print("pulse lab frame: skipped (needs the pulse extra)")
     args.out.mkdir(parents=True, exist_ok=True)
