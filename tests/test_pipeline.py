@@ -72,7 +72,7 @@ def test_states_give_each_setting_the_probabilities_aer_measures(scheme, inserti
         model, [0.0, 0.5], 0.25, insertion=insertion, instances=instances, scheme=scheme, seed=1
     )
     simulator = AerSimulator(method="density_matrix")
-    drawn, simulated = templates(experiment), simulate_states(experiment)
+    drawn, simulated = templates(experiment), list(simulate_states(experiment))
     for (template, values, i, shots), (j, states, row_shots) in zip(drawn, simulated, strict=True):
         assert (i, shots, len(states)) == (j, row_shots, 1 if values is None else len(values))
         circuit = template if values is None else template.assign_parameters(values[-1])

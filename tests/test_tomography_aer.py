@@ -92,3 +92,14 @@ def test_bad_requests_fail_before_running(kwargs, fragment):
     times = arguments.pop("times")
     with pytest.raises(QbcircuitError, match=fragment):
         emulate_tomography(model, times, **arguments)
+
+
+def test_instance_states_beyond_memory_are_refused_with_the_estimate(monkeypatch):
+    """The states path holds one time's instance states at once; beyond the budget, one
+    sentence with the estimate before anything is simulated."""
+    import qbcircuit.pipeline.emulate as emulated
+
+    monkeypatch.setattr(emulated, "memory_budget", lambda: 2**28)
+    model = MODEL.replace(n_batteries=8)  # 4 MiB per state of 9 qubits: 80 + 3 of them
+    with pytest.raises(QbcircuitError, match=r"holds 80 density matrices of 9 qubits per time"):
+        emulate_tomography(model, [0.0, 0.5], dt=0.25, insertion="gaussian", instances=80)

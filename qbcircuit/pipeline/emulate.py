@@ -12,12 +12,13 @@ from numpy.typing import ArrayLike
 
 from qbcircuit._checks import QbcircuitError, renamed
 from qbcircuit.backends import DENSITY_MATRIX_QUBITS, Backend, resolve_backend
+from qbcircuit.exact import memory_budget
 from qbcircuit.model import StarModel
 from qbcircuit.pipeline.combine import combine
 from qbcircuit.pipeline.execute import execute
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.pipeline.plan import plan_tomography
-from qbcircuit.pipeline.states import sample_from_states
+from qbcircuit.pipeline.states import sample_from_states, state_memory
 from qbcircuit.results import Trajectory
 from qbcircuit.tomography.estimate import FitOptions
 
@@ -66,6 +67,15 @@ def check_emulated_tomography(
             "registers."
         )
     target.check(experiment.kind, experiment.width)
+    if sampler is None and target.noiseless:
+        need = state_memory(experiment)
+        if need > memory_budget():
+            raise QbcircuitError(
+                f"Emulated tomography of N = {model.n_batteries} holds {experiment.instance_count} "
+                f"density matrices of {experiment.width} qubits per time, about "
+                f"{need / 2**30:.1f} GiB (budget {memory_budget() / 2**30:.1f} GiB); use fewer "
+                "batteries or instances."
+            )
     return experiment, fit, target
 
 

@@ -12,7 +12,7 @@ probabilities, pooled over a random circuit's instances, in the meta/counts form
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -27,38 +27,38 @@ from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.pipeline.plan import CHARGER, templates
 from qbcircuit.tomography.settings import REGISTER, rotate_to_z
 
-__all__ = ["outcome_probabilities", "sample_from_states", "simulate_states"]
+__all__ = ["outcome_probabilities", "sample_from_states", "simulate_states", "state_memory"]
 
 _STATE = "system"
 
 
+def state_memory(experiment: TomographyExperiment) -> int:
+    """Bytes :func:`sample_from_states` holds at once: Aer's density matrix of the whole register
+    (x3 for work space) and one template's instance states of the N+1 system qubits."""
+    system = 16 * 4**experiment.model.n_qubits
+    return 3 * 16 * 4**experiment.width + experiment.instance_count * system
+
+
 def simulate_states(
     experiment: TomographyExperiment,
-) -> list[tuple[int, list[NDArray[np.complex128]], int]]:
+) -> Iterator[tuple[int, list[NDArray[np.complex128]], int]]:
     """The state of the N+1 system qubits at the end of every circuit instance (ancillas traced
-    out), in one Aer run: per template (:func:`~qbcircuit.pipeline.plan.templates`) its time
-    index, its instances' density matrices (one per row of random angles, else one) and the
-    shots each of them is measured with."""
+    out), one Aer run per template (:func:`~qbcircuit.pipeline.plan.templates`), so only one
+    template's states are held at a time: its time index, its instances' density matrices (one
+    per row of random angles, else one) and the shots each of them is measured with."""
     from qiskit_aer import AerSimulator
 
+    simulator = AerSimulator(**aer_options(method="density_matrix"))
     system = list(range(experiment.model.n_qubits))
-    circuits: list[QuantumCircuit] = []
-    shape: list[tuple[int, int, int]] = []
     for template, values, i, shots in templates(experiment):
         rows = [template] if values is None else [template.assign_parameters(v) for v in values]
+        circuits = []
         for circuit in rows:
             saving = circuit.copy()
             saving.save_density_matrix(system, label=_STATE)
             circuits.append(saving)
-        shape.append((i, len(rows), shots))
-    simulator = AerSimulator(**aer_options(method="density_matrix"))
-    result = simulator.run(consolidate_for_aer(circuits)).result()
-    states = [np.asarray(result.data(k)[_STATE]) for k in range(len(circuits))]
-    out, start = [], 0
-    for i, count, shots in shape:
-        out.append((i, states[start : start + count], shots))
-        start += count
-    return out
+        result = simulator.run(consolidate_for_aer(circuits)).result()
+        yield i, [np.asarray(result.data(k)[_STATE]) for k in range(len(circuits))], shots
 
 
 @lru_cache(maxsize=256)
