@@ -60,7 +60,8 @@ def _snapshot_circuit(model, times):
     from qbcircuit.circuits import build_snapshot_circuit, steps_for
 
     steps = [steps_for(float(t), AER_DT) for t in times]
-    return steps, consolidate_for_aer([build_snapshot_circuit(model, AER_DT, steps)])[0]
+    circuit = build_snapshot_circuit(model, AER_DT, steps, merge=True)
+    return steps, consolidate_for_aer([circuit], merged=True)[0]
 
 
 def aer_own(model, times):
@@ -77,40 +78,58 @@ def aer_own(model, times):
 
 
 def numpy_gates(model, times):
-    """The same instructions applied to the density matrix by plain numpy (tensordot per
-    gate on the row and column indices; each channel by the Kraus operators of the charger's
-    phase flip)."""
+    """The same instructions applied to the density matrix by plain numpy and scipy: each gate
+    as the sparse D x D operator U (4 non-zeros per row), rho -> U rho U^+ = (U (U rho)^+)^+
+    (rho Hermitian), each channel by the Kraus operators of the charger's phase flip."""
+    import scipy.sparse as sp
+
     from qbcircuit.circuits import phase_flip_probability
 
     _, circuit = _snapshot_circuit(model, times)
     qubits = circuit.num_qubits
-    rho = np.zeros((2,) * (2 * qubits), dtype=complex)
-    rho[(0,) * (2 * qubits)] = 1.0
-    levels = np.array([bin(i >> 1).count("1") for i in range(2**qubits)], dtype=float)
+    dim = 2**qubits
+    rho = np.zeros((dim, dim), dtype=complex)
+    rho[0, 0] = 1.0
+    levels = np.array([bin(i >> 1).count("1") for i in range(dim)], dtype=float)
+    p = phase_flip_probability(model.dephasing, AER_DT / 2)
+    flip = np.where(np.arange(dim) & 1, -1.0, 1.0)  # Z on the charger (bit 0)
+    dephase = np.where(flip[:, None] == flip[None, :], 1.0, 1.0 - 2 * p)
+    cache = {}
 
-    def apply(matrix, targets, state, conjugate):
-        k = len(targets)
-        tensor = (matrix.conj() if conjugate else matrix).reshape((2,) * (2 * k))
-        offset = qubits if conjugate else 0
-        axes = [offset + qubits - 1 - q for q in reversed(targets)]  # qiskit order: q0 last
-        moved = np.tensordot(tensor, state, axes=(list(range(k, 2 * k)), axes))
-        return np.moveaxis(moved, list(range(k)), axes)
+    def full(matrix, targets):
+        """The gate on ``targets`` (qiskit order) as a sparse operator on all qubits."""
+        key = (matrix.tobytes(), tuple(targets))
+        if key not in cache:
+            index = np.arange(dim)
+            bits = [(index >> q) & 1 for q in targets]
+            local = sum(b << k for k, b in enumerate(bits))
+            base = index.copy()
+            for q in targets:
+                base &= ~(1 << q)
+            rows, cols, values = [], [], []
+            for out in range(2 ** len(targets)):
+                target = base | sum(((out >> k) & 1) << q for k, q in enumerate(targets))
+                rows.append(target)
+                cols.append(index)
+                values.append(matrix[out, local])
+            cache[key] = sp.csr_matrix(
+                (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+                shape=(dim, dim),
+            )
+        return cache[key]
 
     energies = []
-    p = phase_flip_probability(model.dephasing, AER_DT / 2)
-    kraus = [math.sqrt(1 - p) * np.eye(2), math.sqrt(p) * np.diag([1.0, -1.0])]
     for instruction in circuit.data:
         operation = instruction.operation
         targets = [circuit.find_bit(q).index for q in instruction.qubits]
         if operation.name == "unitary":
-            matrix = operation.to_matrix()
-            rho = apply(matrix, targets, apply(matrix, targets, rho, False), True)
+            u = full(operation.to_matrix(), targets)
+            rho = (u @ (u @ rho).conj().T).conj().T
         elif operation.name == "quantum_channel":  # Strang: the phase flip for dt/2
             assert targets == [0]
-            rho = sum(apply(k, targets, apply(k, targets, rho, False), True) for k in kraus)
+            rho = rho * dephase
         elif operation.name == "save_density_matrix" and operation.label.startswith("b"):
-            diagonal = np.real(np.diagonal(rho.reshape(2**qubits, 2**qubits)))
-            energies.append(model.omega0 * float(diagonal @ levels))
+            energies.append(model.omega0 * float(np.real(np.diagonal(rho)) @ levels))
         elif operation.name != "save_density_matrix":
             raise ValueError(f"numpy_gates: no rule for {operation.name}")
     return energies

@@ -18,7 +18,7 @@ from qiskit import QuantumCircuit, transpile
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._threads import thread_cap
 from qbcircuit.backends.base import Backend, check_shots, dense_counts
-from qbcircuit.circuits import Insertion
+from qbcircuit.circuits import Insertion, merge_gates
 
 __all__ = [
     "DENSITY_MATRIX_QUBITS",
@@ -55,23 +55,22 @@ def transpile_for_aer(circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit
     return list(transpile(list(circuits), AerSimulator(), optimization_level=1))
 
 
-def consolidate_for_aer(circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
+def consolidate_for_aer(
+    circuits: Sequence[QuantumCircuit], *, merged: bool = False
+) -> list[QuantumCircuit]:
     """Circuits for Aer's simulation methods with every run of gates on at most two qubits
-    merged into one ``unitary`` instruction (qiskit's Collect2qBlocks + ConsolidateBlocks),
-    which Aer applies directly: the exact same product of gates, with no expansion of native
-    two-qubit terms into CX and rotations. A Trotter step becomes 2N - 1 two-qubit unitaries
-    plus its channels. Anything still outside Aer's instruction set is then translated.
+    merged into one ``unitary`` instruction (:func:`~qbcircuit.circuits.merge_gates`), which
+    Aer applies directly: the exact same product of gates, with no expansion of native
+    two-qubit terms into CX and rotations (``merged``: they already are). Anything still
+    outside Aer's instruction set is then translated.
     """
-    from qiskit.transpiler import PassManager
-    from qiskit.transpiler.passes import Collect2qBlocks, ConsolidateBlocks
     from qiskit_aer import AerSimulator
 
-    merge = PassManager([Collect2qBlocks(), ConsolidateBlocks(force_consolidate=True)])
-    merged = merge.run(list(circuits))
+    out = list(circuits) if merged else [merge_gates(c) for c in circuits]
     native = set(AerSimulator().configuration().basis_gates)
     return [
         c if set(c.count_ops()) <= native else transpile(c, AerSimulator(), optimization_level=0)
-        for c in merged
+        for c in out
     ]
 
 
@@ -180,17 +179,22 @@ def device_noise_model(device: Any, qubits: Sequence[int]) -> Any:
 
 
 def run_saved_states(
-    circuits: Sequence[QuantumCircuit], *, method: str, seed: int | None = None
+    circuits: Sequence[QuantumCircuit],
+    *,
+    method: str,
+    seed: int | None = None,
+    merged: bool = False,
 ) -> list[dict[str, NDArray[np.complex128]]]:
     """Run circuits on Aer (``method`` "density_matrix" or "statevector"); return, per circuit,
-    its saved states (save_density_matrix / save_statevector) as arrays keyed by label."""
+    its saved states (save_density_matrix / save_statevector) as arrays keyed by label.
+    ``merged``: the circuits' gates are already merged (:func:`consolidate_for_aer`)."""
     from qiskit_aer import AerSimulator
 
     options = aer_options(method=method)
     if seed is not None:
         options["seed_simulator"] = seed
     simulator = AerSimulator(**options)
-    compiled = consolidate_for_aer(circuits)
+    compiled = consolidate_for_aer(circuits, merged=merged)
     result = simulator.run(compiled, shots=1).result()
     return [
         {label: np.asarray(value) for label, value in result.data(i).items()}

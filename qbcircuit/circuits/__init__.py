@@ -31,6 +31,7 @@ from qbcircuit.circuits.trotter import (
     check_options,
     coupling_orders,
     dephasing_values,
+    merge_gates,
     steps_for,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "dephasing_values",
     "export_qasm3",
     "insertion",
+    "merge_gates",
     "phase_flip_probability",
     "steps_for",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "check_options",
     "coupling_orders",
     "dephasing_values",
+    "merge_gates",
     "steps_for",
 ]
 
@@ -249,6 +250,18 @@ def dephasing_values(
     return insertion(info["kind"]).draw(model.dephasing, float(info["tau"]), shape, rng)
 
 
+def merge_gates(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` with every run of gates on at most two qubits merged into one ``unitary``
+    instruction (qiskit's Collect2qBlocks + ConsolidateBlocks): the same product of gates, in
+    the form a simulator applies directly. A Strang step becomes 2N - 1 two-qubit unitaries
+    plus its insertion's instructions."""
+    from qiskit.transpiler import PassManager
+    from qiskit.transpiler.passes import Collect2qBlocks, ConsolidateBlocks
+
+    merged = PassManager([Collect2qBlocks(), ConsolidateBlocks(force_consolidate=True)])
+    return merged.run(circuit)
+
+
 def build_snapshot_circuit(
     model: StarModel,
     dt: float,
@@ -259,13 +272,15 @@ def build_snapshot_circuit(
     insertion: str | Insertion = "channel",
     seed: int | None = None,
     save: str = "density_matrix",
+    merge: bool = False,
     dephasing: str | None = None,
 ) -> QuantumCircuit:
     """One circuit through max(snapshot_steps) Trotter steps that saves, after each listed step
     k (0 = before any), the battery density matrix (label ``b{k}``, qubits 1..N) and the charger
     one (``c{k}``), or with ``save="statevector"`` the whole state (``v{k}``): a whole time
-    trace in one pass, linear in the number of steps. ``dephasing``: former name of
-    ``insertion``."""
+    trace in one pass, linear in the number of steps. ``merge``: gates merged as by
+    :func:`merge_gates` (a deterministic step once per coupling order). ``dephasing``: former
+    name of ``insertion``."""
     from qiskit_aer.library import SaveDensityMatrix, SaveStatevector
 
     dt = check_positive("dt", dt)
@@ -291,8 +306,9 @@ def build_snapshot_circuit(
         else:
             key = tuple(couplings)
             if key not in built:
-                built[key] = circuit.copy_empty_like()
-                _append_step(built[key], model, dt, order, couplings, kind, rng)
+                step = circuit.copy_empty_like()
+                _append_step(step, model, dt, order, couplings, kind, rng)
+                built[key] = merge_gates(step) if merge else step
             circuit.compose(built[key], inplace=True, copy=False)
         snapshot(k)
-    return circuit
+    return merge_gates(circuit) if merge and kind.random else circuit

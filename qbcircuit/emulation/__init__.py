@@ -260,10 +260,11 @@ def emulate(
             insertion=kind,
             seed=int(s),
             save=chosen,
+            merge=True,
         )
         for s in seeds
     ]
-    saved = run_saved_states(circuits, method=chosen, seed=seed)
+    saved = run_saved_states(circuits, method=chosen, seed=seed, merged=True)
     if chosen == "density_matrix":
         battery = np.array([[run[f"b{k}"] for k in steps] for run in saved])  # (K, T, D, D)
         charger = np.array([[run[f"c{k}"][1, 1].real for k in steps] for run in saved])
