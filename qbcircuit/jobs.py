@@ -45,7 +45,7 @@ from qbcircuit.pipeline import (
     submit_job,
 )
 from qbcircuit.pipeline.execute import job_seeds
-from qbcircuit.results import Trajectory
+from qbcircuit.results import Trajectory, remove_temporaries
 from qbcircuit.tomography import FitOptions
 
 __all__ = [
@@ -127,6 +127,7 @@ def submit(
     folder = Path(folder)
     path = folder / JOB_FILE
     digest = plan.digest
+    remove_temporaries(folder)  # what a killed submit was writing when it died
     if path.exists():
         document = read_job(path)
         same_config = document["config_sha256"] == config_digest(config.text)

@@ -25,7 +25,7 @@ from qbcircuit.mainjob.cache import cached
 from qbcircuit.mainjob.preflight import preflight
 from qbcircuit.model import StarModel
 from qbcircuit.pipeline import emulate_tomography
-from qbcircuit.results import RatioStudy, Trajectory, write_atomic
+from qbcircuit.results import RatioStudy, Trajectory, remove_temporaries, write_atomic
 from qbcircuit.studies import long_time_versus_n
 from qbcircuit.sweeps.store import table_csv
 
@@ -67,6 +67,7 @@ def run_main_job(
     model = config.model
     started = time.perf_counter()
     preflight(config, folder)
+    remove_temporaries(folder)  # what a killed run was writing when it died
     reused: list[str] = []
     files: list[str] = []
     trajectory, again = cached(

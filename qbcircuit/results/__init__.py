@@ -7,8 +7,16 @@ and the package version.
 
 from __future__ import annotations
 
-from qbcircuit.results._io import LABELS, write_atomic
+from qbcircuit.results._io import LABELS, remove_temporaries, write_atomic
 from qbcircuit.results.study import REACH_STATUS, LongTime, RatioStudy
 from qbcircuit.results.trajectory import Trajectory
 
-__all__ = ["LABELS", "REACH_STATUS", "LongTime", "RatioStudy", "Trajectory", "write_atomic"]
+__all__ = [
+    "LABELS",
+    "REACH_STATUS",
+    "LongTime",
+    "RatioStudy",
+    "Trajectory",
+    "remove_temporaries",
+    "write_atomic",
+]

@@ -35,6 +35,18 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
     return target
 
 
+def remove_temporaries(folder: str | os.PathLike[str]) -> list[str]:
+    """Delete the temporary files :func:`write_atomic` leaves in ``folder`` when its process is
+    killed mid-write (``.NAME.*.tmp``, never a finished file); return their names. A command
+    that writes into a folder calls it first, so a killed run leaves nothing behind its rerun."""
+    removed = []
+    for stale in Path(folder).glob(".*.tmp"):
+        if stale.is_file():
+            stale.unlink(missing_ok=True)
+            removed.append(stale.name)
+    return removed
+
+
 def _frozen(values: Any) -> NDArray[np.float64]:
     array = np.array(values, dtype=float)
     array.setflags(write=False)

@@ -1,0 +1,147 @@
+"""Fault injection: `qbcircuit run` and `qbcircuit submit` killed (SIGKILL) or interrupted
+(SIGINT) at seeded moments. Afterwards every file left parses, nothing half-written survives
+the rerun, the rerun's outputs equal an uninterrupted run's byte for byte (summary.json aside:
+it holds the wall time) and no child of the killed command is alive."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_jobs import write_config
+from test_sweeps import alive, children
+
+from qbcircuit import jobs
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc").exists(), reason="reads the process table from /proc"
+)
+
+RUN_CONFIG = """
+[model]
+n_batteries = 2
+drive = 1.0
+coupling = 0.5
+dephasing = 1.0
+[times]
+stop = 2.0
+points = 5
+[study]
+n_values = [1, 2, 12]
+[aer]
+dt = 0.1
+[tomography]
+shots = 4000
+points = 3
+replicates = 20
+"""
+
+
+def command(*args):
+    return [sys.executable, "-m", "qbcircuit", *args, "--no-progress"]
+
+
+def visible(folder):
+    return sorted(p.name for p in Path(folder).glob("*") if p.is_file())
+
+
+def interrupted(arguments, folder, files, signum):
+    """Start the command, send ``signum`` once ``files`` outputs exist in ``folder`` (or it
+    ended first); return its exit status and stderr, after checking no child outlived it."""
+    process = subprocess.Popen(
+        command(*arguments), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    seen: set[int] = set()
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        seen.update(children(process.pid))
+        if Path(folder).is_dir() and len(visible(folder)) >= files:
+            break
+        time.sleep(0.002)
+    seen.update(children(process.pid))
+    if process.poll() is None:
+        process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    deadline = time.monotonic() + 30
+    while any(alive(c) for c in seen) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(c) for c in seen), "a child of the killed command is alive"
+    return process.returncode, err
+
+
+def check_parses(folder):
+    """Every file a user sees is whole: JSON loads, NPZ opens, CSV rows match the header."""
+    for path in Path(folder).glob("*"):
+        if path.name.startswith("."):
+            continue
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".npz":
+            with np.load(path) as archive:
+                [archive[name] for name in archive.files]
+        elif path.suffix == ".csv":
+            rows = path.read_text().splitlines()
+            assert rows and all(r.count(",") == rows[0].count(",") for r in rows), path.name
+
+
+def same_outputs(folder, reference, skip=("summary.json",)):
+    assert visible(folder) == visible(reference)
+    for name in visible(reference):
+        if name not in skip:
+            assert (Path(folder) / name).read_bytes() == (Path(reference) / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def whole_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("whole")
+    config = folder / "run.toml"
+    config.write_text(RUN_CONFIG)
+    subprocess.run(command("run", str(config), "--out", str(folder / "out")), check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    return config, folder / "out"
+
+
+@pytest.mark.parametrize(("signum", "seed"), [(signal.SIGKILL, 1), (signal.SIGKILL, 2),
+                                              (signal.SIGINT, 3)])  # fmt: skip
+def test_a_killed_run_leaves_whole_files_and_its_rerun_equals_a_whole_one(
+    tmp_path, whole_run, signum, seed
+):
+    config, reference = whole_run
+    files = int(np.random.default_rng(seed).integers(1, len(visible(reference))))
+    status, err = interrupted(["run", str(config), "--out", str(tmp_path)], tmp_path, files, signum)
+    if status != 0 and signum == signal.SIGINT:
+        assert len(err.strip().splitlines()) == 1, err  # one line, no traceback
+    check_parses(tmp_path)
+    subprocess.run(command("run", str(config), "--out", str(tmp_path)), check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    assert not list(tmp_path.glob(".*.tmp")), "a temporary file outlived the rerun"
+    same_outputs(tmp_path, reference)
+
+
+@pytest.mark.parametrize(("signum", "seed"), [(signal.SIGKILL, 4), (signal.SIGINT, 5)])
+def test_a_killed_submit_resumes_to_the_counts_of_a_whole_one(tmp_path, signum, seed):
+    config = write_config(tmp_path, mitigation=False)
+    reference, broken = tmp_path / "whole", tmp_path / "broken"
+    subprocess.run(command("submit", str(config), "--backend", "aer", "--out", str(reference)),
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    files = int(np.random.default_rng(seed).integers(1, len(visible(reference))))
+    arguments = ["submit", str(config), "--backend", "aer", "--out", str(broken)]
+    status, err = interrupted(arguments, broken, files, signum)
+    if status != 0 and signum == signal.SIGINT:
+        assert len(err.strip().splitlines()) == 1, err
+    check_parses(broken)
+    subprocess.run(command(*arguments), check=True, stdout=subprocess.DEVNULL)
+    assert not list(broken.glob(".*.tmp")), "a temporary file outlived the rerun"
+    assert visible(broken) == visible(reference)
+    for name in visible(reference):  # job.json holds submission times, counts files job ids
+        if name.startswith("counts-"):
+            counts = [json.loads((f / name).read_text())["counts"] for f in (broken, reference)]
+            assert counts[0] == counts[1], name
+    whole, _ = jobs.collect(reference)
+    resumed, _ = jobs.collect(broken)
+    np.testing.assert_array_equal(resumed.energy, whole.energy)
+    np.testing.assert_array_equal(resumed.ergotropy, whole.ergotropy)
