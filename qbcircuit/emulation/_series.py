@@ -95,15 +95,19 @@ def sampled_energy(
     energy = np.empty((count, size))
     charger = np.empty((count, size))
     spread = np.empty((count, size))
+    battery = excitations - charger_bit  # the battery's excitations of each outcome
     for k in range(count):
         for i in range(size):
             probabilities = np.abs(vectors[k, i]) ** 2
-            outcomes = rng.choice(
-                probabilities.size, size=shots, p=probabilities / probabilities.sum()
-            )
-            battery = excitations[outcomes] - charger_bit[outcomes]
-            energy[k, i] = omega0 * battery.mean()
-            charger[k, i] = charger_bit[outcomes].mean()
-            spread[k, i] = omega0 * battery.std(ddof=1) / np.sqrt(shots) if shots > 1 else 0.0
+            # the shots' outcome counts (one multinomial draw: memory independent of shots)
+            counts = rng.multinomial(shots, probabilities / probabilities.sum())
+            mean = float(counts @ battery) / shots
+            energy[k, i] = omega0 * mean
+            charger[k, i] = float(counts @ charger_bit) / shots
+            if shots > 1:
+                variance = float(counts @ (battery - mean) ** 2) / (shots - 1)
+                spread[k, i] = omega0 * np.sqrt(variance / shots)
+            else:
+                spread[k, i] = 0.0
     error = _standard_error(energy) if count > 1 else spread[0]
     return energy.mean(axis=0), error, charger.mean(axis=0)

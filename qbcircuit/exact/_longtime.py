@@ -18,6 +18,7 @@ from qbcircuit.exact._cost import ROUND_OFF_LIMIT, check_memory, longest_time
 from qbcircuit.exact._evolve import (
     DENSE_GAP_MAX_BATTERIES,
     _uses_blocks,
+    check_evolve,
     evolve,
     state_rows,
 )
@@ -50,10 +51,13 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- long time
-def check_long_time(model: StarModel, what: str = "long_time") -> None:
+def check_long_time(
+    model: StarModel, what: str = "long_time", horizon: float | None = None
+) -> None:
     """Refuse, in one sentence, a model whose long-time limit (or charging time) the exact
-    routes cannot give: no drive or coupling, no dissipator, or a model outside the kernel
-    route's size. ``what`` names the request in the message."""
+    routes cannot give: no drive or coupling, no dissipator, a model outside the kernel
+    route's size, or (with ``horizon``, as long_time has) a horizon beyond the time the exact
+    routes resolve. ``what`` names the request in the message."""
     for name in ("drive", "coupling"):
         if getattr(model, name) <= 0:
             raise QbcircuitError(
@@ -72,6 +76,8 @@ def check_long_time(model: StarModel, what: str = "long_time") -> None:
             f"kernel of the dense sector generator, available up to N = "
             f"{REACH_DENSE_MAX_BATTERIES}, got N = {model.n_batteries}."
         )
+    if horizon is not None and _uses_blocks(model, "dicke"):
+        check_evolve(model, [check_positive("horizon", horizon)], basis="dicke")  # E, W there
 
 
 DEFAULT_TOLERANCE = 1e-2
@@ -140,9 +146,9 @@ def long_time(
     N <= REACH_DENSE_MAX_BATTERIES, nan beyond). E and W at t = ``horizon`` are computed on the
     same routes, so an unreached limit shows what the battery holds at the horizon instead.
     """
-    check_long_time(model, "long_time")
     tolerance = check_fraction("tolerance", tolerance)
     horizon = check_positive("horizon", horizon)
+    check_long_time(model, "long_time", horizon)
     blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
     energy, ergotropy, stationary, excitation = _limit(model, blocks)
     reach, at_horizon = _reach(model, blocks, tolerance * energy, horizon)

@@ -39,7 +39,7 @@ def preflight(config: RunConfig, out: str | Path) -> None:
     study = config.study
     for n in study.n_values:
         for series in study_models(model, n, study.battery_detuning, study.drive_ratio).values():
-            exact.check_long_time(series)
+            exact.check_long_time(series, horizon=study.horizon)
     names = ["trajectory", "ratio_vs_n", "tomography", *(f"aer_N{n}" for n in config.aer_n_values)]
     for name in [f"{n}{s}" for n in names for s in (*SUFFIXES, ".png")] + ["summary.json"]:
         if (folder / name).is_dir():

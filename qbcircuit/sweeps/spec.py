@@ -173,7 +173,7 @@ def _check_point(point: SweepPoint, where: str) -> None:
     model, config = point.config.model, point.config
     try:
         if "long_time" in point.compute:
-            check_long_time(model, "long_time")
+            check_long_time(model, "long_time", point.horizon)
         if "charging" in point.compute:
             check_long_time(model, "charging")
         if "relaxation" in point.compute:
