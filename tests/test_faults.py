@@ -145,3 +145,71 @@ def test_a_killed_submit_resumes_to_the_counts_of_a_whole_one(tmp_path, signum, 
     resumed, _ = jobs.collect(broken)
     np.testing.assert_array_equal(resumed.energy, whole.energy)
     np.testing.assert_array_equal(resumed.ergotropy, whole.ergotropy)
+
+
+SWEEP = """
+[model]
+n_batteries = 1
+drive = 1.0
+coupling = 0.5
+dephasing = 1.0
+[sweep]
+compute = ["long_time", "charging"]
+[sweep.grid]
+n_batteries = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+battery_detuning = [0.5]
+"""
+
+
+def descendants(pid):
+    found = []
+    for child in children(pid):
+        found += [child, *descendants(child)]
+    return found
+
+
+@pytest.mark.parametrize(("signum", "seed"), [(signal.SIGKILL, 6), (signal.SIGINT, 7)])
+def test_a_killed_dask_sweep_leaves_no_worker_and_resumes_to_a_whole_one(tmp_path, signum, seed):
+    pytest.importorskip("distributed")
+    config = tmp_path / "sweep.toml"
+    config.write_text(SWEEP)
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    subprocess.run(command("sweep", str(config), "--out", str(whole), "--executor", "serial"),
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    points = len(list((whole / "points").glob("*.json")))
+    wanted = int(np.random.default_rng(seed).integers(1, points))
+    process = subprocess.Popen(
+        command("sweep", str(config), "--out", str(broken), "--executor", "dask",
+                "--workers", "2"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen: set[int] = set()
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        seen.update(descendants(process.pid))
+        if len(list((broken / "points").glob("*.json"))) >= wanted:
+            break
+        time.sleep(0.01)
+    if process.poll() is None:
+        process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    if signum == signal.SIGINT and process.returncode != 0:
+        assert err.strip().splitlines() == [
+            "qbcircuit: interrupted; finished outputs are kept and reused on a rerun."
+        ]
+    deadline = time.monotonic() + 60
+    while any(alive(c) for c in seen) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert seen and not any(alive(c) for c in seen), "a dask process outlived the sweep"
+    for point in (broken / "points").glob("*.json"):
+        json.loads(point.read_text())
+    subprocess.run(command("sweep", str(config), "--out", str(broken), "--executor", "serial"),
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    assert table(broken) == table(whole)
+
+
+def table(store):
+    """sweep.csv without its per-point wall times."""
+    rows = [line.split(",") for line in (store / "sweep.csv").read_text().splitlines()]
+    drop = rows[0].index("seconds")
+    return [row[:drop] + row[drop + 1 :] for row in rows]

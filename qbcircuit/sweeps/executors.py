@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -124,6 +125,24 @@ def check_executor(kind: str, workers: int | None, scheduler: str | None) -> Non
 
 
 @contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[None]:
+    """Hold an interrupt (Ctrl-C) until the block is done, then raise it: a LocalCluster
+    interrupted while it starts leaves half-built workers that dask's exit hook reports in
+    dozens of lines; once built, the cluster closes cleanly on the interrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
 def open_executor(
     kind: str, *, workers: int | None = None, scheduler: str | None = None
 ) -> Iterator[tuple[cf.Executor, int, str]]:
@@ -156,10 +175,17 @@ def open_executor(
             yield pool, 2 * count, f"{count} local processes"
         return
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise QbcircuitError(DASK_INSTALL) from None
-    with contextlib.ExitStack() as stack:
+    # an interrupt makes local workers log every cancelled task, and, on a busy machine, the
+    # scheduler they lose as the cluster closes (with tracebacks): a point's failure reaches
+    # the sweep as its exception, so the workers (spawned with this environment) log only
+    # critical events and the scheduler (in this process) errors
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    with dask.config.set({"logging": {"distributed": "error"}}), contextlib.ExitStack() as stack:
         if scheduler is not None:
             try:
                 client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
@@ -172,11 +198,15 @@ def open_executor(
             description = f"dask scheduler {scheduler} ({count} workers now)"
         else:
             count = workers or default_workers()
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None
+            with _deferred_interrupt():  # an interrupt mid start-up stops a whole cluster
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=count,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                    )
                 )
-            )
             client = Client(cluster)
             description = f"dask LocalCluster of {count} workers"
         stack.enter_context(client)
