@@ -1,7 +1,7 @@
-"""Fault injection: `qbcircuit run` and `qbcircuit submit` killed (SIGKILL) or interrupted
-(SIGINT) at seeded moments. Afterwards every file left parses, nothing half-written survives
-the rerun, the rerun's outputs equal an uninterrupted run's byte for byte (summary.json aside:
-it holds the wall time) and no child of the killed command is alive."""
+"""Fault injection: `qbcircuit run`, `submit` and `sweep` (process pool, dask) killed
+(SIGKILL) or interrupted (SIGINT) at seeded moments. Afterwards every file left parses, nothing
+half-written survives the rerun, the rerun's outputs equal an uninterrupted run's (byte for
+byte; wall times and job ids aside) and no child of the killed command is alive."""
 
 import json
 import signal
@@ -168,9 +168,20 @@ def descendants(pid):
     return found
 
 
-@pytest.mark.parametrize(("signum", "seed"), [(signal.SIGKILL, 6), (signal.SIGINT, 7)])
-def test_a_killed_dask_sweep_leaves_no_worker_and_resumes_to_a_whole_one(tmp_path, signum, seed):
-    pytest.importorskip("distributed")
+@pytest.mark.parametrize(
+    ("executor", "signum", "seed"),
+    [
+        ("dask", signal.SIGKILL, 6),
+        ("dask", signal.SIGINT, 7),
+        ("processes", signal.SIGKILL, 8),
+        ("processes", signal.SIGINT, 9),
+    ],
+)
+def test_a_killed_parallel_sweep_leaves_no_worker_and_resumes_to_a_whole_one(
+    tmp_path, executor, signum, seed
+):
+    if executor == "dask":
+        pytest.importorskip("distributed")
     config = tmp_path / "sweep.toml"
     config.write_text(SWEEP)
     whole, broken = tmp_path / "whole", tmp_path / "broken"
@@ -179,7 +190,7 @@ def test_a_killed_dask_sweep_leaves_no_worker_and_resumes_to_a_whole_one(tmp_pat
     points = len(list((whole / "points").glob("*.json")))
     wanted = int(np.random.default_rng(seed).integers(1, points))
     process = subprocess.Popen(
-        command("sweep", str(config), "--out", str(broken), "--executor", "dask",
+        command("sweep", str(config), "--out", str(broken), "--executor", executor,
                 "--workers", "2"),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -200,7 +211,7 @@ def test_a_killed_dask_sweep_leaves_no_worker_and_resumes_to_a_whole_one(tmp_pat
     deadline = time.monotonic() + 60
     while any(alive(c) for c in seen) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert seen and not any(alive(c) for c in seen), "a dask process outlived the sweep"
+    assert seen and not any(alive(c) for c in seen), "a worker outlived the sweep"
     for point in (broken / "points").glob("*.json"):
         json.loads(point.read_text())
     subprocess.run(command("sweep", str(config), "--out", str(broken), "--executor", "serial"),

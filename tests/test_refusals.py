@@ -1,11 +1,9 @@
 """Bad input, one table across the commands and the Python entry points: every case is one
 sentence (one line, exit status 2 for a command), nothing is written, and the process stays
-under 1 GiB of peak memory however large the request (measured: the child's ru_maxrss from
-wait4 for a command, tracemalloc for an entry point), i.e. it was refused from its estimate,
-not after trying."""
+under 1 GiB of peak memory however large the request (measured: the command's own VmHWM,
+tracemalloc for an entry point), i.e. it was refused from its estimate, not after trying."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -109,19 +107,31 @@ COMMANDS = [("run", text, (), fragment) for text, fragment in RUN] + [
 ]  # fmt: skip
 
 
+LAUNCH = """
+import atexit, sys
+report = sys.argv.pop(1)
+def peak():  # this process's own high-water mark (ru_maxrss would include the forking parent)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            open(report, "w").write(line.split()[1])
+atexit.register(peak)
+sys.argv[0] = "qbcircuit"
+from qbcircuit.cli import main
+sys.exit(main())
+"""
+
+
 def measured(argv, cwd):
-    """Run a command; its exit status, stderr and peak resident memory in bytes."""
-    err_path = Path(cwd) / "stderr.txt"
-    with err_path.open("w") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "qbcircuit", *argv], cwd=cwd, stdout=subprocess.DEVNULL,
-            stderr=err,
-        )  # fmt: skip
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    text = err_path.read_text()
-    err_path.unlink()
-    return process.returncode, text, usage.ru_maxrss * 1024  # KiB on Linux
+    """Run a command; its exit status, stderr and peak resident memory in bytes (VmHWM, read
+    by the command itself as it exits; a forked child's ru_maxrss counts the parent's pages)."""
+    report = Path(cwd).parent / f"{Path(cwd).name}.peak"
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCH, str(report), *argv], cwd=cwd, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    peak = int(report.read_text()) * 1024  # kB
+    report.unlink()
+    return result.returncode, result.stderr, peak
 
 
 def one_refusal(status, err, peak, fragment):
