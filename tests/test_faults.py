@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_jobs import write_config
+from test_mainjob import CONFIG as RUN_CONFIG
 from test_sweeps import alive, children
 
 from qbcircuit import jobs
@@ -20,25 +21,6 @@ from qbcircuit import jobs
 pytestmark = pytest.mark.skipif(
     not Path("/proc").exists(), reason="reads the process table from /proc"
 )
-
-RUN_CONFIG = """
-[model]
-n_batteries = 2
-drive = 1.0
-coupling = 0.5
-dephasing = 1.0
-[times]
-stop = 2.0
-points = 5
-[study]
-n_values = [1, 2, 12]
-[aer]
-dt = 0.1
-[tomography]
-shots = 4000
-points = 3
-replicates = 20
-"""
 
 
 def command(*args):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cli import SMALL
 from test_jobs import write_config
 
 from qbcircuit import QbcircuitError, StarModel, emulate_tomography, exact, jobs, pulse
@@ -21,22 +22,6 @@ from qbcircuit.emulation import emulate
 from qbcircuit.tomography import estimate_ergotropy
 
 GIB = 2**30
-
-SMALL = """
-[model]
-n_batteries = 2
-drive = 1.0
-coupling = 0.5
-dephasing = 1.0
-
-[times]
-stop = 5.0
-points = 11
-
-[study]
-n_values = [1, 2, 5, 40]
-battery_detuning = 0.5
-"""
 
 SWEEP = """
 [model]
