@@ -35,7 +35,7 @@ from qbcircuit.pipeline.emulate import check_emulated_tomography, emulate_tomogr
 from qbcircuit.pipeline.execute import Counts, execute, job_counts, job_ranges, submit_job
 from qbcircuit.pipeline.experiment import DEFAULT_INSTANCES, MAX_CIRCUITS, TomographyExperiment
 from qbcircuit.pipeline.plan import CALIBRATION, CHARGER, Plan, plan_tomography
-from qbcircuit.pipeline.states import outcome_probabilities, sample_from_states
+from qbcircuit.pipeline.states import sample_from_states, setting_probabilities
 
 __all__ = [
     "CALIBRATION",
@@ -54,9 +54,9 @@ __all__ = [
     "execute",
     "job_counts",
     "job_ranges",
-    "outcome_probabilities",
     "plan_cost",
     "plan_tomography",
     "sample_from_states",
+    "setting_probabilities",
     "submit_job",
 ]

@@ -2,32 +2,31 @@
 its Trotter circuit, and every tomography setting's counts are drawn from that state.
 
 A setting only rotates the battery qubits before measuring them, so its outcome probabilities
-are the diagonal of R rho R^+ with R a product of one-qubit rotations (the gates the setting's
-circuit appends). Aer's sampler does the same for a density matrix (one simulation, all shots
-drawn from the final probabilities), but once per setting: with S settings this path simulates
-each Trotter circuit once instead of S times. The counts are exact multinomial draws from those
-probabilities, pooled over a random circuit's instances, in the meta/counts form
-:func:`~qbcircuit.pipeline.execute.execute` returns, so :func:`combine` is unchanged.
+follow from the state alone (:func:`setting_probabilities`, through the fitters' own exact
+outcome probabilities of each setting). Aer's sampler does the same for a density matrix (one
+simulation, all shots drawn from the final probabilities), but once per setting: with S
+settings this path simulates each Trotter circuit once instead of S times. The counts are
+exact multinomial draws from those probabilities, pooled over a random circuit's instances, in
+the meta/counts form :func:`~qbcircuit.pipeline.execute.execute` returns, so :func:`combine` is
+unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from qiskit import QuantumCircuit
-from qiskit.quantum_info import Operator
 
+from qbcircuit import tomography
 from qbcircuit.backends import aer_options, consolidate_for_aer
 from qbcircuit.pipeline.execute import Counts
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.pipeline.plan import CHARGER, templates
-from qbcircuit.tomography.settings import REGISTER, rotate_to_z
+from qbcircuit.tomography.settings import REGISTER
 
-__all__ = ["outcome_probabilities", "sample_from_states", "simulate_states", "state_memory"]
+__all__ = ["sample_from_states", "setting_probabilities", "simulate_states", "state_memory"]
 
 _STATE = "system"
 
@@ -61,33 +60,18 @@ def simulate_states(
         yield i, [np.asarray(result.data(k)[_STATE]) for k in range(len(circuits))], shots
 
 
-@lru_cache(maxsize=256)
-def _rotation(direction: tuple[float, float, float]) -> NDArray[np.complex128]:
-    """The one-qubit unitary a setting applies before measuring along ``direction``."""
-    circuit = QuantumCircuit(1)
-    rotate_to_z(circuit, 0, direction)
-    return np.asarray(Operator(circuit).data)
-
-
-def outcome_probabilities(
-    rho: NDArray[np.complex128], directions: Sequence[Sequence[tuple[float, float, float]]]
-) -> NDArray[np.float64]:
-    """Per setting, the probabilities of the N+1 measured bits (index bit q = qubit q: the
-    charger is bit 0, battery qubit q is bit q) when battery qubit q is measured along
-    ``directions[setting][q - 1]``, shape (settings, 2^(N+1))."""
-    qubits = int(np.log2(rho.shape[0]))
-    tensor = rho.reshape((2,) * (2 * qubits))  # axis a: qubit qubits - 1 - a (rows, then cols)
-    out = np.empty((len(directions), 2**qubits))
-    for s, setting in enumerate(directions):
-        rotated = tensor
-        for q, direction in enumerate(setting, start=1):
-            u = _rotation(tuple(float(x) for x in direction))
-            row, col = qubits - 1 - q, 2 * qubits - 1 - q
-            rotated = np.moveaxis(np.tensordot(u, rotated, axes=(1, row)), 0, row)
-            rotated = np.moveaxis(np.tensordot(u.conj(), rotated, axes=(1, col)), 0, col)
-        diagonal = np.real(np.einsum("ii->i", rotated.reshape(2**qubits, 2**qubits)))
-        out[s] = np.clip(diagonal, 0.0, None)
-    return out / out.sum(axis=1, keepdims=True)
+def setting_probabilities(rho: NDArray[np.complex128], scheme: str) -> NDArray[np.float64]:
+    """Joint probabilities of (battery register, charger) for every setting of ``scheme``,
+    shape (settings, 2^N, 2), from the N+1-qubit state ``rho`` (charger = qubit 0): a setting
+    rotates only the battery, so the charger-diagonal blocks <c| rho |c> give the battery's
+    outcomes with the charger found in c (:func:`~qbcircuit.tomography.outcome_probabilities`,
+    which is linear in the state)."""
+    half = rho.shape[0] // 2
+    blocks = rho.reshape(half, 2, half, 2)
+    joint = np.stack(
+        [tomography.outcome_probabilities(blocks[:, c, :, c], scheme) for c in (0, 1)], axis=-1
+    )
+    return joint / joint.sum(axis=(1, 2), keepdims=True)
 
 
 def sample_from_states(
@@ -99,15 +83,14 @@ def sample_from_states(
     experiment's seed)."""
     n = experiment.model.n_batteries
     settings = experiment.settings
-    directions = settings.directions()
     rng = np.random.default_rng(np.random.SeedSequence(experiment.seed).spawn(5)[4])
     meta: list[dict[str, Any]] = []
     counts: list[Counts] = []
     for i, states, shots in simulate_states(experiment):
         pooled = np.zeros((settings.count, 2**n, 2), dtype=np.int64)  # (setting, battery, charger)
         for rho in states:
-            for s, p in enumerate(outcome_probabilities(rho, directions)):
-                pooled[s] += rng.multinomial(shots, p).reshape(2**n, 2)
+            for s, p in enumerate(setting_probabilities(rho, experiment.scheme)):
+                pooled[s] += rng.multinomial(shots, p.ravel()).reshape(2**n, 2)
         for s in range(settings.count):
             meta.append(
                 {

@@ -271,9 +271,8 @@ def outcome_probabilities(
     elif basis != "qubits":
         raise QbcircuitError(f"Argument `basis` must be 'qubits' or 'dicke', got {basis!r}.")
     n = rho.shape[0].bit_length() - 1
-    pauli = _PauliFrame(n).probabilities((rho,))
     if method == "pauli":
-        return np.clip(pauli, 0.0, None)
+        return np.clip(_PauliFrame(n).probabilities((rho,)), 0.0, None)
     directions = permutation_directions(n)
     out = np.empty((len(directions), 2**n))
     for s, a in enumerate(directions):

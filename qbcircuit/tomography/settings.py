@@ -36,7 +36,6 @@ __all__ = [
     "check_method",
     "pauli_settings",
     "permutation_directions",
-    "rotate_to_z",
     "setting_count",
 ]
 
@@ -92,8 +91,7 @@ def _directions(n_qubits: int, method: str) -> list[list[tuple[float, float, flo
     ]
 
 
-def rotate_to_z(circuit: QuantumCircuit, qubit: int, direction: Sequence[float]) -> None:
-    """Append the rotation taking the Bloch ``direction`` of ``qubit`` to +z (RZ then RY)."""
+def _rotate_to_z(circuit: QuantumCircuit, qubit: int, direction: Sequence[float]) -> None:
     x, y, z = direction
     polar = math.acos(max(-1.0, min(1.0, z)))
     azimuth = math.atan2(y, x)
@@ -167,7 +165,7 @@ class TomographySettings:
             bits = ClassicalRegister(self.n_qubits, REGISTER)
             copy.add_register(bits)
             for q, direction in zip(register, directions, strict=True):
-                rotate_to_z(copy, int(q), direction)
+                _rotate_to_z(copy, int(q), direction)
             copy.measure(register, bits)
             copy.metadata = {
                 **(circuit.metadata or {}),
