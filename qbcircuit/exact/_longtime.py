@@ -224,10 +224,11 @@ class _EnergyScan:
     t, or one propagation carried forward that keeps the state at every scanned time, so a
     crossing is refined from the scanned time before it, never from t = 0."""
 
-    def __init__(self, model: StarModel) -> None:
+    def __init__(self, model: StarModel, blocks: ResonantBlocks | None) -> None:
+        """``blocks``: the model's resonant decomposition when its route uses it, else None."""
         self.omega0 = model.omega0
         self.excitations = np.arange(model.n_batteries + 1.0)
-        self.blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
+        self.blocks = blocks
         self.scanned: list[tuple[float, object]] = []
         if self.blocks is not None:
             u = self.blocks.u[:, self.blocks.active]
@@ -294,9 +295,10 @@ def charging_times(
     fractions = [check_fraction("level", level) for level in levels]
     t_max = check_positive("t_max", t_max)
     check_long_time(model, "charging_time")
-    targets = np.array(fractions) * _limit(model)[0]
+    blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
+    targets = np.array(fractions) * _limit(model, blocks)[0]
     found = np.full(len(fractions), math.inf)
-    scan, frequency, resolved = _EnergyScan(model), _frequency(model), longest_time(model)
+    scan, frequency, resolved = _EnergyScan(model, blocks), _frequency(model), longest_time(model)
     start, horizon = 0.0, min(t_max, 4.0 / frequency, resolved)
     found[targets <= float(scan.advance(np.array([0.0]))[0])] = 0.0
     while np.any(np.isinf(found)):

@@ -28,8 +28,15 @@ from qbcircuit.results import Trajectory
 __all__ = ["evolve", "evolve_batch"]
 
 
+def _chosen_basis(model: StarModel, basis: str) -> str:
+    """``basis``, with "auto" resolved: the full space up to N = 4, the Dicke sector above."""
+    if basis != "auto":
+        return basis
+    return "full" if model.n_batteries <= 4 else "dicke"
+
+
 def _dimension(model: StarModel, *args: object, basis: str = "auto", **kwargs: object) -> int:
-    full = basis == "full" or (basis == "auto" and model.n_batteries <= 4)
+    full = _chosen_basis(model, basis) == "full"
     return 2**model.n_qubits if full else 2 * model.n_qubits
 
 
@@ -83,8 +90,7 @@ def evolve(
             f"Argument `array_library` must be one of {ARRAY_LIBRARIES}, got {array_library!r}."
         )
     rtol, atol = check_positive("rtol", rtol), check_positive("atol", atol)
-    if basis == "auto":
-        basis = "full" if model.n_batteries <= 4 else "dicke"
+    basis = _chosen_basis(model, basis)
     dim = 2**model.n_qubits if basis == "full" else 2 * model.n_qubits
     need, budget = 24 * 16 * dim * dim, memory_budget()  # dense operators and solver stages
     if need > budget:
@@ -269,7 +275,7 @@ def evolve_batch(
             'array_library="jax" needs jax: pip install -e ".[pulse,jax]".'
         ) from None
     jax.config.update("jax_enable_x64", True)
-    chosen = basis if basis != "auto" else ("full" if first.n_batteries <= 4 else "dicke")
+    chosen = _chosen_basis(first, basis)
     unit = first.replace(drive=1.0, coupling=1.0, dephasing=2.0)  # per-unit operators
     operators = lab_operators(
         unit,

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from qbcircuit._checks import QbcircuitError
-from qbcircuit._threads import THREADS_VARIABLE
+from qbcircuit._threads import THREADS_VARIABLE, available_threads
 
 __all__ = [
     "DASK_INSTALL",
@@ -57,10 +57,7 @@ class SerialExecutor(cf.Executor):
 
 def default_workers() -> int:
     """The CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    return available_threads()
 
 
 def _watch_parent(parent: int) -> None:
