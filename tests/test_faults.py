@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from test_jobs import write_config
 from test_mainjob import CONFIG as RUN_CONFIG
+from test_refusals import sweep
 from test_sweeps import alive, children
 
 from qbcircuit import jobs
@@ -28,31 +29,41 @@ def command(*args):
 
 
 def visible(folder):
-    return sorted(p.name for p in Path(folder).glob("*") if p.is_file())
+    """The files a user sees (a temporary file of an atomic write is hidden)."""
+    return sorted(p.name for p in Path(folder).glob("*") if p.is_file() and p.name[0] != ".")
+
+
+def descendants(pid):
+    """The live processes below ``pid`` (children, theirs, ...)."""
+    found = []
+    for child in children(pid):
+        found += [child, *descendants(child)]
+    return found
 
 
 def interrupted(arguments, folder, files, signum):
     """Start the command, send ``signum`` once ``files`` outputs exist in ``folder`` (or it
-    ended first); return its exit status and stderr, after checking no child outlived it."""
+    ended first); return its exit status, stderr and every process seen below it, after
+    checking that none of them outlived it."""
     process = subprocess.Popen(
         command(*arguments), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     seen: set[int] = set()
     deadline = time.monotonic() + 300
     while process.poll() is None and time.monotonic() < deadline:
-        seen.update(children(process.pid))
+        seen.update(descendants(process.pid))
         if Path(folder).is_dir() and len(visible(folder)) >= files:
             break
         time.sleep(0.002)
-    seen.update(children(process.pid))
+    seen.update(descendants(process.pid))
     if process.poll() is None:
         process.send_signal(signum)
     _, err = process.communicate(timeout=120)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while any(alive(c) for c in seen) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(c) for c in seen), "a child of the killed command is alive"
-    return process.returncode, err
+    return process.returncode, err, seen
 
 
 def check_parses(folder):
@@ -94,7 +105,8 @@ def test_a_killed_run_leaves_whole_files_and_its_rerun_equals_a_whole_one(
 ):
     config, reference = whole_run
     files = int(np.random.default_rng(seed).integers(1, len(visible(reference))))
-    status, err = interrupted(["run", str(config), "--out", str(tmp_path)], tmp_path, files, signum)
+    arguments = ["run", str(config), "--out", str(tmp_path)]
+    status, err, _ = interrupted(arguments, tmp_path, files, signum)
     if status != 0 and signum == signal.SIGINT:
         assert len(err.strip().splitlines()) == 1, err  # one line, no traceback
     check_parses(tmp_path)
@@ -112,7 +124,7 @@ def test_a_killed_submit_resumes_to_the_counts_of_a_whole_one(tmp_path, signum, 
                    check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     files = int(np.random.default_rng(seed).integers(1, len(visible(reference))))
     arguments = ["submit", str(config), "--backend", "aer", "--out", str(broken)]
-    status, err = interrupted(arguments, broken, files, signum)
+    status, err, _ = interrupted(arguments, broken, files, signum)
     if status != 0 and signum == signal.SIGINT:
         assert len(err.strip().splitlines()) == 1, err
     check_parses(broken)
@@ -129,25 +141,10 @@ def test_a_killed_submit_resumes_to_the_counts_of_a_whole_one(tmp_path, signum, 
     np.testing.assert_array_equal(resumed.ergotropy, whole.ergotropy)
 
 
-SWEEP = """
-[model]
-n_batteries = 1
-drive = 1.0
-coupling = 0.5
-dephasing = 1.0
-[sweep]
-compute = ["long_time", "charging"]
-[sweep.grid]
-n_batteries = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
-battery_detuning = [0.5]
-"""
-
-
-def descendants(pid):
-    found = []
-    for child in children(pid):
-        found += [child, *descendants(child)]
-    return found
+SWEEP = sweep(
+    "n_batteries = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]\nbattery_detuning = [0.5]\n",
+    compute=("long_time", "charging"),
+)
 
 
 @pytest.mark.parametrize(
@@ -171,29 +168,14 @@ def test_a_killed_parallel_sweep_leaves_no_worker_and_resumes_to_a_whole_one(
                    check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     points = len(list((whole / "points").glob("*.json")))
     wanted = int(np.random.default_rng(seed).integers(1, points))
-    process = subprocess.Popen(
-        command("sweep", str(config), "--out", str(broken), "--executor", executor,
-                "--workers", "2"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    seen: set[int] = set()
-    deadline = time.monotonic() + 300
-    while process.poll() is None and time.monotonic() < deadline:
-        seen.update(descendants(process.pid))
-        if len(list((broken / "points").glob("*.json"))) >= wanted:
-            break
-        time.sleep(0.01)
-    if process.poll() is None:
-        process.send_signal(signum)
-    _, err = process.communicate(timeout=120)
-    if signum == signal.SIGINT and process.returncode != 0:
+    arguments = ["sweep", str(config), "--out", str(broken), "--executor", executor]
+    status, err, seen = interrupted([*arguments, "--workers", "2"], broken / "points", wanted,
+                                    signum)  # fmt: skip
+    assert seen, "the workers must have been running"
+    if signum == signal.SIGINT and status != 0:
         assert err.strip().splitlines() == [
             "qbcircuit: interrupted; finished outputs are kept and reused on a rerun."
         ]
-    deadline = time.monotonic() + 60
-    while any(alive(c) for c in seen) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert seen and not any(alive(c) for c in seen), "a worker outlived the sweep"
     for point in (broken / "points").glob("*.json"):
         json.loads(point.read_text())
     subprocess.run(command("sweep", str(config), "--out", str(broken), "--executor", "serial"),

@@ -30,12 +30,13 @@ drive = 1.0
 coupling = 0.5
 dephasing = 1.0
 [sweep]
-compute = ["long_time"]
 """
 
 
-def sweep(grid, extra=""):
-    return SWEEP + extra + "[sweep.grid]\n" + textwrap.dedent(grid)
+def sweep(grid, extra="", compute=("long_time",)):
+    """A sweep config over ``grid`` (TOML lines), ``extra`` lines in its [sweep] table."""
+    lines = f"compute = {list(compute)!r}\n".replace("'", '"')
+    return SWEEP + lines + extra + "[sweep.grid]\n" + textwrap.dedent(grid)
 
 
 # (command, config text or None, extra arguments, fragment of the one line)
@@ -84,7 +85,7 @@ COMMANDS = [("run", text, (), fragment) for text, fragment in RUN] + [
      "sweep point 1 (n_batteries=1000000, battery_detuning=0.5)"),
     ("sweep", sweep("n_batteries = [1, 60000]\n"), (), "N = 60000"),
     ("sweep", sweep("n_batteries = [1, 2, 3, 4]\n", "limit = 3\n"), (), "more than the limit"),
-    ("sweep", sweep("n_batteries = [1, 2]\n").replace("long_time", "teleport"), (),
+    ("sweep", sweep("n_batteries = [1, 2]\n", compute=("teleport",)), (),
      "sweep.compute"),
     ("sweep", sweep("dephasing = [1.0, -1.0]\n"), (), "sweep point 1 (dephasing=-1.0)"),
     ("sweep", sweep("n_batteries = [1, 2]\n"), ("--workers", "0"), "`workers`"),
