@@ -1,5 +1,5 @@
 import sys
 
-from qbcircuit.cli import main
+from qbcircuit._launch import main
 
 sys.exit(main())

@@ -23,6 +23,7 @@ import numpy as np
 
 from qbcircuit import exact, jobs, plots, sweeps
 from qbcircuit._checks import TIME_BUDGET_VARIABLE, QbcircuitError, time_budget
+from qbcircuit._launch import INTERRUPTED
 from qbcircuit._version import __version__
 from qbcircuit.compare import compare
 from qbcircuit.config import RunConfig, default_config_path
@@ -324,10 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qbcircuit: error: {error}.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(
-            "qbcircuit: interrupted; finished outputs are kept and reused on a rerun.",
-            file=sys.stderr,
-        )
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as error:  # a fault of ours: one line, the traceback on request
         if debug:

@@ -20,7 +20,18 @@ LAYERS = {
     },
     "paths": {"exact", "circuits", "emulation", "pulse", "tomography", "backends"},
     "pipeline": {"pipeline"},
-    "app": {"config", "mainjob", "jobs", "jobfile", "sweeps", "plots", "cli", "compare", "studies"},
+    "app": {
+        "_launch",
+        "config",
+        "mainjob",
+        "jobs",
+        "jobfile",
+        "sweeps",
+        "plots",
+        "cli",
+        "compare",
+        "studies",
+    },
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}
 MAX_LINES = 350
@@ -73,3 +84,16 @@ def test_config_does_not_import_the_sweeps():
 def test_modules_stay_small(path):
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)} has {lines} lines"
+
+
+def test_the_front_door_loads_nothing_until_a_name_is_used():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, qbcircuit; before = 'qiskit' in sys.modules; "
+        "[getattr(qbcircuit, name) for name in qbcircuit.__all__]; "
+        "print(before, 'qiskit' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -188,3 +188,30 @@ def table(store):
     rows = [line.split(",") for line in (store / "sweep.csv").read_text().splitlines()]
     drop = rows[0].index("seconds")
     return [row[:drop] + row[drop + 1 :] for row in rows]
+
+
+def loading_qiskit(pid):
+    """True once the process has mapped qiskit's compiled core, i.e. mid-import of the command
+    line, before the command's own handler exists."""
+    try:
+        return "qiskit/_accelerate" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def test_ctrl_c_while_the_package_is_imported_is_one_line(tmp_path):
+    process = subprocess.Popen(
+        command("run", "--out", str(tmp_path)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not loading_qiskit(process.pid) and process.poll() is None:
+        assert time.monotonic() < deadline, "qiskit was never loaded"
+        time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == [
+        "qbcircuit: interrupted; finished outputs are kept and reused on a rerun."
+    ]
+    assert not list(tmp_path.iterdir())
