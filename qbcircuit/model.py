@@ -7,6 +7,8 @@ qubits 1..N the battery, |0> the ground state, sz = -Z:
         = -(dC/2) Z_0 - (dB/2) sum_j Z_j + F X_0 + (g/2) sum_j (X_0 X_j + Y_0 Y_j)
     L1  = sqrt(gamma/2) sz_C           (charger coherence decays as exp(-gamma t))
     L2  = sqrt(Gamma) s-_C             (charger relaxation, |1> -> |0>; off by default)
+    L3j = sqrt(gamma_B/2) sz_j         (dephasing of every battery qubit j; off by default)
+    L4j = sqrt(Gamma_B) s-_j           (relaxation of every battery qubit j; off by default)
     H_B = omega0 sum_j (1 - Z_j)/2     (ground energy 0, maximum N omega0)
 
 A model builds operators; it never simulates. Its dissipators are data
@@ -46,7 +48,14 @@ __all__ = ["OPERATORS", "Basis", "Dissipator", "StarModel", "parse_toml", "read_
 
 Basis = Literal["full", "dicke"]
 
-_RATES = ("drive", "coupling", "dephasing", "charger_relaxation")
+_RATES = (
+    "drive",
+    "coupling",
+    "dephasing",
+    "charger_relaxation",
+    "battery_dephasing",
+    "battery_relaxation",
+)
 _DETUNINGS = ("charger_detuning", "battery_detuning")
 
 # Sector operators of the charger, index c = 0 (ground), 1 (excited).
@@ -138,6 +147,11 @@ class StarModel:
         omega0: battery level spacing, > 0 (energy unit of H_B).
         charger_relaxation: Gamma >= 0 with L = sqrt(Gamma) s-_C (Gamma = 1/T1 at zero
             temperature); 0, the default, is the ideal star.
+        battery_dephasing: gamma_B >= 0 with L = sqrt(gamma_B/2) sz_j on every battery qubit
+            (each qubit's coherence decays as exp(-gamma_B t), as the charger's does with
+            gamma); 0, the default, is the ideal star.
+        battery_relaxation: Gamma_B >= 0 with L = sqrt(Gamma_B) s-_j on every battery qubit
+            (Gamma_B = 1/T1 of a battery qubit at zero temperature); 0 by default.
     """
 
     n_batteries: int
@@ -148,6 +162,8 @@ class StarModel:
     battery_detuning: float = 0.0
     omega0: float = 1.0
     charger_relaxation: float = 0.0
+    battery_dephasing: float = 0.0
+    battery_relaxation: float = 0.0
 
     def __post_init__(self) -> None:
         n = self.n_batteries
@@ -205,10 +221,13 @@ class StarModel:
 
     def dissipators(self) -> tuple[Dissipator, ...]:
         """The Lindblad channels with a non-zero rate, as data."""
-        channels = (
+        channels = [
             Dissipator("charger_dephasing", self.dephasing / 2, 0, "sz"),
             Dissipator("charger_relaxation", self.charger_relaxation, 0, "sminus"),
-        )
+        ]
+        for j in range(1, self.n_batteries + 1):
+            channels.append(Dissipator("battery_dephasing", self.battery_dephasing / 2, j, "sz"))
+            channels.append(Dissipator("battery_relaxation", self.battery_relaxation, j, "sminus"))
         return tuple(d for d in channels if d.rate > 0)
 
     def jump_operators(self, basis: Basis = "full") -> list[sp.csr_matrix]:
@@ -220,6 +239,12 @@ class StarModel:
         """Dephasing of the charger is the only channel (or there is none): the condition of
         the structured exact routes (real sign-mask generator, resonant blocks)."""
         return all(d.name == "charger_dephasing" for d in self.dissipators())
+
+    @property
+    def charger_channels_only(self) -> bool:
+        """Every dissipator acts on the charger: from all-ground the state stays in the
+        symmetric (Dicke) sector, the condition of ``basis="dicke"``."""
+        return all(d.qubit == 0 for d in self.dissipators())
 
     @property
     def unital(self) -> bool:

@@ -9,7 +9,9 @@ registered :class:`Observable`. A new observable is one entry of :data:`OBSERVAB
 against those three things:
 
 * ``mean_excitation``: <number of excited battery qubits> (E = omega0 times it);
-* ``spectrum``: the non-zero eigenvalues of rho_B, decreasing (the omitted ones are zero);
+* ``spectrum``: the non-zero eigenvalues of rho_B, decreasing (the omitted ones are zero),
+  each occurring ``multiplicities[i]`` times when given (a permutation-invariant state, whose
+  block eigenvalues repeat once per copy of their spin sector), once otherwise;
 * ``qubit_states``: single-qubit reduced states with multiplicities (one state with
   multiplicity N for a symmetric state).
 
@@ -41,6 +43,7 @@ class BatteryState:
     mean_excitation: float
     spectrum: NDArray[np.float64]
     qubit_states: tuple[tuple[NDArray[np.complex128], int], ...]
+    multiplicities: NDArray[np.float64] | None = None
 
     @classmethod
     def from_qubits(cls, rho: ArrayLike) -> BatteryState:
@@ -111,7 +114,12 @@ def _energy(state: BatteryState, omega0: float) -> float:
 def _ergotropy(state: BatteryState, omega0: float) -> float:
     """E minus the passive energy of the full spectrum on the levels of H_B (with their
     degeneracies), never the symmetric ladder's own levels."""
-    passive = thermo.passive_energy_low_rank(state.spectrum, state.n_qubits, omega0)
+    if state.multiplicities is not None:
+        passive = thermo.passive_energy_weighted(
+            state.spectrum, state.multiplicities, state.n_qubits, omega0
+        )
+    else:
+        passive = thermo.passive_energy_low_rank(state.spectrum, state.n_qubits, omega0)
     return thermo.clip_ergotropy(_energy(state, omega0) - passive)
 
 
@@ -126,6 +134,13 @@ def _local_ergotropy(state: BatteryState, omega0: float) -> float:
     return total
 
 
+def _purity(state: BatteryState) -> float:
+    squares = state.spectrum**2
+    if state.multiplicities is not None:
+        return float(squares @ state.multiplicities)
+    return float(np.sum(squares))
+
+
 OBSERVABLES: dict[str, Observable] = {
     o.name: o
     for o in (
@@ -137,7 +152,7 @@ OBSERVABLES: dict[str, Observable] = {
             "W - local W: work locked in correlations",
             lambda s, w: _ergotropy(s, w) - _local_ergotropy(s, w),
         ),
-        Observable("purity", "Tr[rho_B^2]", lambda s, w: float(np.sum(s.spectrum**2))),
+        Observable("purity", "Tr[rho_B^2]", lambda s, w: _purity(s)),
     )
 }
 """The registry, by name: every path evaluates all of them."""

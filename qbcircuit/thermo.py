@@ -34,6 +34,7 @@ __all__ = [
     "lowest_battery_levels",
     "passive_energy_low_rank",
     "passive_energy_symmetric",
+    "passive_energy_weighted",
     "passive_state",
     "reduced_state",
 ]
@@ -200,6 +201,30 @@ def passive_energy_low_rank(spectrum: ArrayLike, n_qubits: int, omega0: float = 
     """
     values = np.asarray(spectrum, dtype=float)[: 2**n_qubits]
     return float(values @ lowest_battery_levels(n_qubits, values.size, omega0))
+
+
+def passive_energy_weighted(
+    spectrum: ArrayLike, multiplicities: ArrayLike, n_qubits: int, omega0: float = 1.0
+) -> float:
+    """Passive energy of an n-qubit state whose eigenvalue ``spectrum[i]`` (decreasing order)
+    occurs ``multiplicities[i]`` times, the omitted eigenvalues zero: a permutation-invariant
+    state, whose block eigenvalues repeat once per copy of their spin sector.
+
+    With F(x) the energy of the x lowest levels of H_B (piecewise linear, slope k omega0 over
+    the C(n, k) levels of energy k omega0), the eigenvalues filling slots [c, c + d) carry
+    lambda (F(c + d) - F(c)); no 2^n array is formed (the counts may exceed 1e29).
+
+    >>> passive_energy_weighted([0.5, 0.25], [1, 2], 2)     # diag(0.5, 0.25, 0.25, 0)
+    0.5
+    """
+    values = np.asarray(spectrum, dtype=float)
+    counts = np.asarray(multiplicities, dtype=float)
+    degeneracy = np.array([float(comb(n_qubits, k)) for k in range(n_qubits + 1)])
+    slots = np.concatenate([[0.0], np.cumsum(degeneracy)])
+    filled = np.concatenate([[0.0], np.cumsum(degeneracy * np.arange(n_qubits + 1) * omega0)])
+    edges = np.concatenate([[0.0], np.cumsum(counts)])
+    energy = np.interp(edges, slots, filled)  # F at every edge (clamped beyond 2^n)
+    return float(values @ np.diff(energy))
 
 
 def lowest_battery_levels(n_qubits: int, count: int, omega0: float = 1.0) -> NDArray[np.float64]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from qbcircuit._checks import QbcircuitError, check_budget
 from qbcircuit.exact._liouvillian import full_memory_estimate
-from qbcircuit.model import Basis, StarModel
+from qbcircuit.model import StarModel
 
 __all__ = [
     "FLOP_RATE",
@@ -21,6 +21,7 @@ __all__ = [
     "check_memory",
     "check_propagation",
     "longest_time",
+    "permutation_dimension",
     "route_memory",
 ]
 
@@ -56,18 +57,29 @@ def check_time(model: StarModel, t: float, what: str = "evolve") -> None:
         )
 
 
-def route_memory(model: StarModel, basis: Basis, blocks: bool) -> int:
+def permutation_dimension(n_batteries: int) -> int:
+    """Length sum_j 4 (2j + 1)^2 of the permutation route's vector (its spin sectors)."""
+    return sum(4 * (n_batteries - 2 * k + 1) ** 2 for k in range(n_batteries // 2 + 1))
+
+
+_PERMUTATION_ENTRIES = 24  # generator entries per row (commutator, charger and local moves)
+
+
+def route_memory(model: StarModel, basis: str, blocks: bool) -> int:
     """Bytes of the route's work arrays: the block eigenvectors (4 (N+1)^2 reals), the sector
-    or full-space propagation (16 real D x D arrays)."""
+    or full-space propagation (16 real D x D arrays), the permutation route's sparse
+    generator (about 24 complex entries per row, built in COO form) and Krylov vectors."""
     if basis == "full":
         return full_memory_estimate(model.n_batteries)
+    if basis == "permutation":
+        return permutation_dimension(model.n_batteries) * (_PERMUTATION_ENTRIES * 40 + 16 * 16)
     size = model.n_batteries + 1
     if blocks:
         return 4 * 8 * size * size
     return 16 * 8 * (2 * size) ** 2
 
 
-def check_memory(model: StarModel, basis: Basis, blocks: bool, what: str = "evolve") -> None:
+def check_memory(model: StarModel, basis: str, blocks: bool, what: str = "evolve") -> None:
     """Refuse, with the estimate, a route whose arrays exceed the memory budget."""
     from qbcircuit.exact._evolve import memory_budget
 
@@ -82,12 +94,12 @@ def check_memory(model: StarModel, basis: Basis, blocks: bool, what: str = "evol
 
 
 def check_propagation(
-    model: StarModel, basis: Basis, span: float, time_budget: float | None = None
+    model: StarModel, basis: str, span: float, time_budget: float | None = None
 ) -> None:
     """Refuse, with the estimate, a generic propagation over ``span`` beyond the time budget."""
     if span <= 0:
         return
-    h = model.hamiltonian(basis)
+    h = model.hamiltonian("dicke" if basis == "permutation" else basis)  # type: ignore[arg-type]
     dim = h.shape[0]
     norm = 2 * float(np.max(np.asarray(abs(h).sum(axis=0)), initial=0.0)) + 2 * sum(
         d.rate for d in model.dissipators()
@@ -96,6 +108,8 @@ def check_propagation(
     flops_per_product = 4.0 * h.nnz * dim + 8.0 * dim * dim
     if not model.pure_charger_dephasing:  # vectorised: a sparse D^2 generator on a D^2 vector
         flops_per_product = 2.0 * (h.nnz + 4 * dim) * dim * 2
+    if basis == "permutation":  # one sparse product of the generator per Taylor term
+        flops_per_product = 8.0 * _PERMUTATION_ENTRIES * permutation_dimension(model.n_batteries)
     seconds = products * flops_per_product / FLOP_RATE
     check_budget(
         f"The exact propagation of N = {model.n_batteries} to t = {span:g} ({products:.2g} "

@@ -21,6 +21,7 @@ from qbcircuit.exact._liouvillian import (
     propagate,
     split_charger,
 )
+from qbcircuit.exact._permutation import SpinSectors, battery_channels, permutation_rows
 from qbcircuit.exact._resonant import resonant_blocks
 from qbcircuit.model import StarModel
 from qbcircuit.observables import BatteryState
@@ -28,6 +29,7 @@ from qbcircuit.results import Trajectory
 
 __all__ = [
     "AUTO_FULL_MAX_BATTERIES",
+    "BASES",
     "DENSE_GAP_MAX_BATTERIES",
     "SOLVERS",
     "check_evolve",
@@ -56,20 +58,38 @@ def memory_budget() -> int:
         return 8 * 2**30
 
 
-def _choose_basis(model: StarModel, basis: str) -> Literal["full", "dicke"]:
+BASES = ("auto", "full", "dicke", "permutation")
+"""The ``basis`` choices of :func:`evolve`."""
+
+
+def _choose_basis(model: StarModel, basis: str) -> Literal["full", "dicke", "permutation"]:
+    check_choice("basis", basis, BASES)
     if basis == "auto":
+        if not model.charger_channels_only:
+            return "permutation"
         return "full" if model.n_batteries <= AUTO_FULL_MAX_BATTERIES else "dicke"
     if basis == "dicke":
+        if not model.charger_channels_only:
+            raise QbcircuitError(
+                "basis='dicke' is exact only while every dissipator acts on the charger; this "
+                f"model has {_battery_channel_names(model)}: use basis='permutation' or 'full'."
+            )
         return "dicke"
-    if basis != "full":
-        raise QbcircuitError(f"Argument `basis` must be 'auto', 'full' or 'dicke', got {basis!r}.")
+    if basis == "permutation":
+        battery_channels(model)  # refuses channels that break the permutation symmetry
+        return "permutation"
     need, budget = full_memory_estimate(model.n_batteries), memory_budget()
     if need > budget:
         raise QbcircuitError(
             f"basis='full' for N = {model.n_batteries} needs about {need / 2**30:.1f} GiB "
-            f"(budget {budget / 2**30:.1f} GiB); use basis='dicke', exact from all-ground."
+            f"(budget {budget / 2**30:.1f} GiB); use basis='dicke' (charger channels only) or "
+            "'permutation'."
         )
     return "full"
+
+
+def _battery_channel_names(model: StarModel) -> str:
+    return ", ".join(sorted({d.name for d in model.dissipators() if d.qubit != 0}))
 
 
 def _uses_blocks(model: StarModel, basis: str) -> bool:
@@ -87,7 +107,9 @@ def _generic_rows(
     model: StarModel, times: NDArray[np.float64], basis: str, keep: bool
 ) -> Iterator[Row]:
     """Generic route: Lindblad equation -> battery state -> observables (full space or sector)."""
-    states = propagate(model, basis, times)  # type: ignore[arg-type]
+    states = propagate(model, basis, times)
+    if basis == "permutation":
+        return permutation_rows(SpinSectors(model.n_batteries), states)
     return state_rows(states, basis, keep)
 
 
@@ -149,12 +171,14 @@ def check_evolve(
 
 
 def _battery_dim(model: StarModel, basis: str) -> int:
+    """The side of the largest battery matrix of the route (the permutation route's largest
+    spin sector is the symmetric one)."""
     return 2**model.n_batteries if basis == "full" else model.n_batteries + 1
 
 
 def _route(
     model: StarModel, times: ArrayLike, basis: str, solver: str, time_budget: float | None
-) -> tuple[NDArray[np.float64], Literal["full", "dicke"], bool]:
+) -> tuple[NDArray[np.float64], Literal["full", "dicke", "permutation"], bool]:
     """The checked times, the basis and whether the blocks are used (see check_evolve)."""
     t = check_times(times)
     chosen = _choose_basis(model, basis)
@@ -191,8 +215,11 @@ def evolve(
     Args:
         model: the star battery.
         times: increasing times >= 0, shape (T,).
-        basis: "full" (2^(N+1) space), "dicke" (2(N+1) sector) or "auto" (full for
-            N <= AUTO_FULL_MAX_BATTERIES). Both are exact from all-ground.
+        basis: "full" (2^(N+1) space), "dicke" (2(N+1) sector; every dissipator on the
+            charger), "permutation" (the spin sectors, O(N^3); homogeneous battery-local
+            noise) or "auto": the permutation route when a battery qubit has a dissipator,
+            else full for N <= AUTO_FULL_MAX_BATTERIES and the Dicke sector above. All are
+            exact from all-ground where they apply.
         keep_states: keep the battery states (shape (T, D, D)); "auto" keeps them up to 64 MiB.
         solver: "auto" (the fastest exact route: resonant blocks where they apply) or
             "liouvillian" (the generic generator of the chosen basis, for cross-checks).
@@ -201,18 +228,26 @@ def evolve(
             $QBCIRCUIT_TIME_BUDGET or an hour); a longer request is refused before it starts.
 
     Returns:
-        Trajectory labelled "exact"; ``state_basis`` is "qubits" (full) or "dicke".
+        Trajectory labelled "exact"; ``options`` names the basis and solver taken;
+        ``state_basis`` is "qubits" (full) or "dicke" (the permutation route keeps none).
     """
-    t, chosen, blocks = _route(model, times, basis, solver, time_budget)
-    dim = _battery_dim(model, chosen)
-    if keep_states == "auto":
-        keep = t.size * dim * dim * 16 <= _KEEP_STATES_BYTES
-    elif isinstance(keep_states, bool):
-        keep = keep_states
-    else:
+    if not (keep_states == "auto" or isinstance(keep_states, bool)):
         raise QbcircuitError(
             f"Argument `keep_states` must be True, False or 'auto', got {keep_states!r}."
         )
+    t, chosen, blocks = _route(model, times, basis, solver, time_budget)
+    dim = _battery_dim(model, chosen)
+    if chosen == "permutation":
+        if keep_states is True:
+            raise QbcircuitError(
+                "The permutation-invariant route keeps no 2^N battery states (keep_states=True); "
+                "use basis='full' for N <= 8, or keep_states=False."
+            )
+        keep = False
+    elif keep_states == "auto":
+        keep = t.size * dim * dim * 16 <= _KEEP_STATES_BYTES
+    else:
+        keep = bool(keep_states)
     source = _block_rows(model, t, keep) if blocks else _generic_rows(model, t, chosen, keep)
     with blas_threads(2 * dim):  # the joint state's rows; the battery's eigenproblems
         rows = list(
@@ -226,7 +261,9 @@ def evolve(
             )
         )
     solver = "resonant-blocks" if blocks else "liouvillian"
-    if not blocks and not model.pure_charger_dephasing:
+    if chosen == "permutation":
+        solver = "permutation-invariant"
+    elif not blocks and not model.pure_charger_dephasing:
         solver = "liouvillian-vectorised"
     return Trajectory(
         label="exact",

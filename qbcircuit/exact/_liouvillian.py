@@ -1,7 +1,8 @@
 """Generic exact propagation of the Lindblad equation, for any parameters and dissipators.
 
-Works in the full 2^(N+1) space or the 2(N+1) Dicke sector; it is the independent reference for
-the structured resonant solver. :func:`lindblad_generator` builds the vectorised generator of
+Works in the full 2^(N+1) space, the 2(N+1) Dicke sector or (with :mod:`._permutation`) the
+spin sectors of a permutation-invariant state; it is the independent reference for the
+structured resonant solver. :func:`lindblad_generator` builds the vectorised generator of
 any Hamiltonian and list of jump operators, :func:`liouvillian` that of a model (it serves dense
 spectra and stationary states); :func:`propagate` integrates in matrix form with real arithmetic
 when the charger's dephasing is the only channel, and with the vectorised generator otherwise.
@@ -10,14 +11,13 @@ when the charger's dephasing is the only channel, and with the vectorised genera
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.linalg import expm_multiply
 from threadpoolctl import threadpool_limits
 
 from qbcircuit.model import Basis, StarModel
@@ -141,36 +141,69 @@ class HermitianGenerator:
         return new_r, new_i
 
     def step(self, r: NDArray, i: NDArray, duration: float) -> tuple[NDArray, NDArray]:
-        """exp(L duration) applied to R + iI: truncated Taylor with Al-Mohy-Higham scaling.
-
-        A substep stops adding terms once two successive ones are below 2^-53 of the state
-        (the propagator is contractive, so the state's size bounds the result's).
-        """
-        size = self.norm * duration
-        degree, substeps = min(
-            ((m, max(1, math.ceil(size / theta))) for m, theta in _THETA.items()),
-            key=lambda pair: pair[0] * pair[1],
-        )
-        damping = math.exp(self.shift * duration / substeps)
-        for _ in range(substeps):
-            total_r, total_i = r.copy(), i.copy()
-            tolerance = 2.0**-53 * max(float(np.abs(r).max()), float(np.abs(i).max()))
-            previous = np.inf
-            for k in range(1, degree + 1):
-                r, i = self(r, i)
-                factor = duration / (substeps * k)
-                r *= factor
-                i *= factor
-                total_r += r
-                total_i += i
-                current = max(float(np.abs(r).max()), float(np.abs(i).max()))
-                if previous + current <= tolerance:
-                    break
-                previous = current
-            total_r *= damping
-            total_i *= damping
-            r, i = total_r, total_i
+        """exp(L duration) applied to R + iI (:func:`taylor_step`)."""
+        r, i = taylor_step(self, (r, i), self.norm, self.shift, duration)
         return r, i
+
+
+class VectorGenerator:
+    """A vectorised generator G (sparse) acting on vec(rho), shifted by mu = Tr G / D (its mean
+    diagonal) to reduce its norm; its 1-norm is computed once, so every step of a
+    propagation reuses it (scipy's expm_multiply re-estimates norms of powers of G per call,
+    most of its time on large sparse generators)."""
+
+    def __init__(self, generator: sp.spmatrix) -> None:
+        dim = generator.shape[0]
+        self.shift = complex(generator.diagonal().sum()) / dim
+        self.matrix = sp.csr_matrix(generator - self.shift * sp.identity(dim, format="csr"))
+        self.norm = float(np.max(np.asarray(abs(self.matrix).sum(axis=0)), initial=0.0))
+
+    def __call__(self, vector: NDArray[np.complex128]) -> tuple[NDArray[np.complex128]]:
+        return (self.matrix @ vector,)
+
+    def step(self, vector: NDArray[np.complex128], duration: float) -> NDArray[np.complex128]:
+        """exp(G duration) applied to ``vector`` (:func:`taylor_step`)."""
+        return taylor_step(self, (vector,), self.norm, self.shift, duration)[0]
+
+
+def taylor_step(
+    apply: Callable[..., tuple[NDArray, ...]],
+    state: tuple[NDArray, ...],
+    norm: float,
+    shift: complex,
+    duration: float,
+) -> tuple[NDArray, ...]:
+    """exp((A + shift) duration) on ``state`` (a tuple of arrays ``apply`` maps to the tuple
+    A(state)): truncated Taylor with Al-Mohy-Higham scaling for ||A|| <= ``norm``.
+
+    A substep stops adding terms once two successive ones are below 2^-53 of the state
+    (the propagator is contractive, so the state's size bounds the result's).
+    """
+    size = norm * duration
+    degree, substeps = min(
+        ((m, max(1, math.ceil(size / theta))) for m, theta in _THETA.items()),
+        key=lambda pair: pair[0] * pair[1],
+    )
+    damping = np.exp(shift * duration / substeps)
+    parts = tuple(state)
+    for _ in range(substeps):
+        totals = tuple(part.copy() for part in parts)
+        tolerance = 2.0**-53 * max(float(np.abs(part).max()) for part in parts)
+        previous = np.inf
+        for k in range(1, degree + 1):
+            parts = apply(*parts)
+            factor = duration / (substeps * k)
+            for part, total in zip(parts, totals, strict=True):
+                part *= factor
+                total += part
+            current = max(float(np.abs(part).max()) for part in parts)
+            if previous + current <= tolerance:
+                break
+            previous = current
+        for total in totals:
+            total *= damping if np.iscomplexobj(total) else damping.real
+        parts = totals
+    return parts
 
 
 class Propagation:
@@ -178,20 +211,29 @@ class Propagation:
     state to a later time; :attr:`checkpoint` is the current (time, state), from which
     :meth:`from_checkpoint` gives any later time without moving (a root search between two
     scanned times never integrates from t = 0 again). Real matrix form when the charger's
-    dephasing is the only channel, the vectorised generator otherwise (scipy's
-    expm_multiply, the Al-Mohy-Higham Taylor method at double precision)."""
+    dephasing is the only channel, the vectorised generator otherwise, and for
+    ``basis="permutation"`` the vectorised spin sectors; every form steps with
+    :func:`taylor_step` (the Al-Mohy-Higham Taylor method at double precision)."""
 
-    def __init__(self, model: StarModel, basis: Basis) -> None:
-        self._hermitian = HermitianGenerator(model, basis) if model.pure_charger_dephasing else None
+    def __init__(self, model: StarModel, basis: str) -> None:
+        self._vector = basis == "permutation"  # the concatenated spin sectors, kept as a vector
+        hermitian = model.pure_charger_dephasing and not self._vector
+        self._hermitian = HermitianGenerator(model, basis) if hermitian else None  # type: ignore[arg-type]
         state: Any
-        if self._hermitian is not None:
+        if self._vector:
+            from qbcircuit.exact._permutation import permutation_generator
+
+            self._generator = VectorGenerator(permutation_generator(model)[0])
+            state = np.zeros(self._generator.matrix.shape[0], dtype=complex)
+            state[0] = 1.0  # all-ground: sector j = N/2, b = 0, charger 0
+        elif self._hermitian is not None:
             dim = self._hermitian.h.shape[0]
             r, i = np.zeros((dim, dim)), np.zeros((dim, dim))
             r[0, 0] = 1.0
             state = (r, i)
         else:
-            self._generator = liouvillian(model, basis).tocsc()
-            state = np.zeros(self._generator.shape[0], dtype=complex)
+            self._generator = VectorGenerator(liouvillian(model, basis))  # type: ignore[arg-type]
+            state = np.zeros(self._generator.matrix.shape[0], dtype=complex)
             state[0] = 1.0
         self.checkpoint: tuple[float, Any] = (0.0, state)
 
@@ -200,9 +242,11 @@ class Propagation:
             return state
         if self._hermitian is not None:
             return self._hermitian.step(state[0], state[1], duration)
-        return expm_multiply(self._generator * duration, state)
+        return self._generator.step(state, duration)
 
     def _matrix(self, state: Any) -> NDArray[np.complex128]:
+        if self._vector:
+            return np.asarray(state)
         if self._hermitian is not None:
             return state[0] + 1j * state[1]
         dim = math.isqrt(state.size)
@@ -220,9 +264,10 @@ class Propagation:
 
 
 def propagate(
-    model: StarModel, basis: Basis, times: NDArray[np.float64]
+    model: StarModel, basis: str, times: NDArray[np.float64]
 ) -> Iterator[NDArray[np.complex128]]:
-    """Yield rho(t), the joint state in the basis's order, at each of ``times``."""
+    """Yield rho(t), the joint state in the basis's order (for "permutation", the
+    concatenated vectorised spin sectors), at each of ``times``."""
     propagation = Propagation(model, basis)
     for t in times:
         yield propagation.advance(float(t))

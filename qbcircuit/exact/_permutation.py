@@ -1,0 +1,256 @@
+"""The permutation-invariant route: exact dynamics with battery-local noise at large N.
+
+When every battery qubit couples to the charger alike and carries the same local noise, the
+state stays invariant under permutations of the battery qubits. By Schur-Weyl duality the N
+battery qubits split into spin sectors j = N/2, N/2 - 1, ..., (0 or 1/2), sector j holding
+d_j = C(N, k) - C(N, k - 1) copies (k = N/2 - j) of a spin-j multiplet, and a permutation-
+invariant state is
+
+    rho = sum_j (R_j / d_j) (x) 1_{d_j},    sum_j Tr R_j = 1,
+
+with R_j on charger (x) spin j, 2(2j + 1) square (battery index b = m + j, excitation count
+n = b + k, charger the fastest index as in the Dicke sector). The Hamiltonian and the
+charger's dissipators act inside each sector; a battery-local channel sum_i D[L_i] moves
+weight between sectors j and j +- 1 (Chase and Geremia, PRA 78, 052101 (2008); Shammah et al.,
+PRA 98, 063815 (2018)). The vectorised R_j, concatenated, have sum_j 4 (2j + 1)^2 = O(N^3)
+entries instead of 4^(N+1). docs/physics.md writes the rates out.
+
+The observables come from the sectors with their multiplicities: R_j's battery block B_j
+(trace over the charger) gives eigenvalues lambda / d_j, each d_j times; E, <J-> and the
+purity sum over sectors; no 2^N matrix is formed.
+
+>>> sectors = SpinSectors(4)
+>>> sectors.two_j.tolist(), sectors.degeneracy.tolist(), sectors.dimension
+([4, 2, 0], [1.0, 3.0, 2.0], 140)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from math import comb
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from qbcircuit import dicke
+from qbcircuit._checks import QbcircuitError
+from qbcircuit.exact._liouvillian import lindblad_generator
+from qbcircuit.model import OPERATORS, StarModel
+from qbcircuit.observables import BatteryState
+
+__all__ = [
+    "SpinSectors",
+    "battery_channels",
+    "permutation_generator",
+    "permutation_rows",
+]
+
+
+class SpinSectors:
+    """The spin sectors of N battery qubits: 2j, multiplicity d_j, and where each sector's
+    vectorised joint block R_j starts in the concatenated vector."""
+
+    def __init__(self, n_batteries: int) -> None:
+        self.n = n_batteries
+        self.lowest = np.arange(n_batteries // 2 + 1)  # k = N/2 - j, the fewest excitations
+        self.two_j = n_batteries - 2 * self.lowest
+        self.degeneracy = np.array(
+            [
+                float(comb(n_batteries, k) - (comb(n_batteries, k - 1) if k else 0))
+                for k in self.lowest
+            ]
+        )
+        self.joint = 2 * (self.two_j + 1)  # R_j is joint x joint
+        self.offsets = np.concatenate([[0], np.cumsum(self.joint**2)])
+
+    @property
+    def dimension(self) -> int:
+        """Length of the concatenated vector (sum_j 4 (2j + 1)^2)."""
+        return int(self.offsets[-1])
+
+    def blocks(self, vector: NDArray[np.complex128]) -> Iterator[NDArray[np.complex128]]:
+        """R_j of every sector (views into ``vector``), largest j first."""
+        for s, size in enumerate(self.joint):
+            yield vector[self.offsets[s] : self.offsets[s + 1]].reshape(size, size)
+
+
+def battery_channels(model: StarModel) -> dict[str, float]:
+    """{operator: rate} of the battery-local channels, each on every battery qubit alike.
+
+    Refuses a channel that acts on some battery qubits only or with unequal rates (the state
+    then leaves the permutation-invariant space)."""
+    found: dict[str, dict[int, float]] = {}
+    for d in model.dissipators():
+        if d.qubit != 0:
+            found.setdefault(d.operator, {})[d.qubit] = d.rate
+    channels = {}
+    for operator, rates in found.items():
+        if sorted(rates) != list(range(1, model.n_batteries + 1)) or len(set(rates.values())) > 1:
+            raise QbcircuitError(
+                f"The permutation-invariant route needs the battery channel {operator!r} on "
+                "every battery qubit at one rate; use basis='full'."
+            )
+        channels[operator] = next(iter(rates.values()))
+    if set(channels) - {"sz", "sminus"}:
+        raise QbcircuitError(
+            "The permutation-invariant route takes battery dephasing and relaxation only, got "
+            f"{sorted(set(channels) - {'sz', 'sminus'})}; use basis='full'."
+        )
+    return channels
+
+
+def _sector_hamiltonian(model: StarModel, two_j: int) -> sp.csr_matrix:
+    """H on charger (x) spin j (battery index slow, charger fast): the Dicke-sector form with
+    the spin-j ladder (the symmetric sector of 2j qubits)."""
+    size = two_j + 1
+    ladder = sp.diags(dicke.jminus_offdiagonal(two_j), -1, shape=(size, size), format="csr")
+    jz = sp.diags(np.arange(size) - two_j / 2, 0, shape=(size, size), format="csr")
+    eye_b, eye_c = sp.identity(size, format="csr"), sp.identity(2, format="csr")
+    sz_c = sp.csr_matrix(OPERATORS["sz"])
+    splus_c = sp.csr_matrix(OPERATORS["splus"])
+    sx_c = splus_c + splus_c.T
+    h = (
+        (model.charger_detuning / 2) * sp.kron(eye_b, sz_c)
+        + model.battery_detuning * sp.kron(jz, eye_c)
+        + model.drive * sp.kron(eye_b, sx_c)
+        + model.coupling * (sp.kron(ladder.T, splus_c) + sp.kron(ladder, splus_c.T))
+    )
+    return sp.csr_matrix(h, dtype=complex)
+
+
+def _charger_jumps(model: StarModel, two_j: int) -> list[sp.csr_matrix]:
+    eye_b = sp.identity(two_j + 1, format="csr")
+    return [
+        sp.csr_matrix(sp.kron(eye_b, np.sqrt(d.rate) * OPERATORS[d.operator]), dtype=complex)
+        for d in model.dissipators()
+        if d.qubit == 0
+    ]
+
+
+def _local_terms(
+    n: int, two_j: int, relaxation: float, dephasing: float
+) -> list[tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]]:
+    """Battery-local channels on the operators |j m><j m'| (x) 1 of sector j, summed over the
+    qubits: (target 2j, target b, target b', coefficient) per kind of move, arrays over the
+    source (b, b') grid; coefficients in the convention rho = sum_j (R_j / d_j) (x) 1.
+
+    relaxation: Gamma of L = sqrt(Gamma) s-; dephasing: gamma of L = sqrt(gamma/2) sz (that is
+    rate gamma/2 on sz, coherence of one qubit decaying as exp(-gamma t))."""
+    j = two_j / 2
+    size = two_j + 1
+    b, bp = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    m, mp = b - j, bp - j
+    half = n / 2
+    terms = []
+    # in-sector decay: Gamma (N + m + m')/2 from s+s- = (1 + sz)/2, and the dephasing
+    # sandwich's in-sector part against the anticommutator N rho
+    decay = relaxation / 2 * (half * 2 + m + mp)
+    if j > 0:
+        decay += dephasing * (half - m * mp * (half + 1) / (j * (j + 1)))
+    else:
+        decay += dephasing * half
+    terms.append((two_j, b, bp, -decay))
+    if relaxation > 0:
+        if j > 0:  # lowering within the sector: (j, m, m') -> (j, m - 1, m' - 1)
+            lower = np.sqrt((j + m) * (j - m + 1) * (j + mp) * (j - mp + 1))
+            terms.append(
+                (two_j, b - 1, bp - 1, relaxation / 2 * lower * (half + 1) / (j * (j + 1)))
+            )
+            # into sector j - 1: (j, m, m') -> (j - 1, m - 1, m' - 1), b index shifts by -1 - 1 + 1
+            down = np.sqrt((j + m) * (j + m - 1) * (j + mp) * (j + mp - 1))
+            terms.append(
+                (
+                    two_j - 2,
+                    b - 2,
+                    bp - 2,
+                    relaxation / 2 * down * (half + j + 1) / (j * (2 * j + 1)),
+                )
+            )
+        # into sector j + 1: (j, m, m') -> (j + 1, m - 1, m' - 1)
+        up = np.sqrt((j - m + 1) * (j - m + 2) * (j - mp + 1) * (j - mp + 2))
+        terms.append((two_j + 2, b, bp, relaxation / 2 * up * (half - j) / ((j + 1) * (2 * j + 1))))
+    if dephasing > 0:
+        if j > 0:  # into sector j - 1: (j, m, m') -> (j - 1, m, m')
+            down = np.sqrt((j**2 - m**2) * (j**2 - mp**2))
+            terms.append(
+                (two_j - 2, b - 1, bp - 1, dephasing * down * (half + j + 1) / (j * (2 * j + 1)))
+            )
+        up = np.sqrt(((j + 1) ** 2 - m**2) * ((j + 1) ** 2 - mp**2))
+        terms.append(
+            (two_j + 2, b + 1, bp + 1, dephasing * up * (half - j) / ((j + 1) * (2 * j + 1)))
+        )
+    return terms
+
+
+def permutation_generator(model: StarModel) -> tuple[sp.csr_matrix, SpinSectors]:
+    """The generator on the concatenated vectorised sectors (row-major R_j), with its
+    sectors: d vec/dt = G vec."""
+    channels = battery_channels(model)
+    # L = sqrt(rate) A: relaxation Gamma = rate of s-, dephasing gamma = 2 x rate of sz
+    relaxation, dephasing = channels.get("sminus", 0.0), 2 * channels.get("sz", 0.0)
+    sectors = SpinSectors(model.n_batteries)
+    index = {int(t): s for s, t in enumerate(sectors.two_j)}
+    rows, cols, data = [], [], []
+    for s, two_j in enumerate(sectors.two_j):
+        inside = lindblad_generator(
+            _sector_hamiltonian(model, int(two_j)), _charger_jumps(model, int(two_j))
+        ).tocoo()
+        rows.append(inside.row + sectors.offsets[s])
+        cols.append(inside.col + sectors.offsets[s])
+        data.append(inside.data)
+        size, joint = int(two_j) + 1, int(sectors.joint[s])
+        b, bp = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+        for target, tb, tbp, value in _local_terms(
+            model.n_batteries, int(two_j), relaxation, dephasing
+        ):
+            t = index.get(target)
+            if t is None:
+                continue
+            tsize, tjoint = target + 1, int(sectors.joint[t])
+            keep = (tb >= 0) & (tb < tsize) & (tbp >= 0) & (tbp < tsize) & (value != 0)
+            for c in (0, 1):  # the charger's indices ride along unchanged
+                for cp in (0, 1):
+                    source = sectors.offsets[s] + (b[keep] * 2 + c) * joint + bp[keep] * 2 + cp
+                    dest = sectors.offsets[t] + (tb[keep] * 2 + c) * tjoint + tbp[keep] * 2 + cp
+                    rows.append(dest)
+                    cols.append(source)
+                    data.append(value[keep].astype(complex))
+    dim = sectors.dimension
+    generator = sp.coo_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(dim, dim)
+    )
+    return sp.csr_matrix(generator), sectors
+
+
+def permutation_rows(
+    sectors: SpinSectors, vectors: Iterator[NDArray[np.complex128]]
+) -> Iterator[tuple[BatteryState, float, None]]:
+    """(battery state, charger excitation, None) for each concatenated vector."""
+    n = sectors.n
+    for vector in vectors:
+        spectra, counts = [], []
+        mean, jminus, excitation = 0.0, 0.0j, 0.0
+        for s, joint in enumerate(sectors.blocks(vector)):
+            size = joint.shape[0] // 2
+            pairs = joint.reshape(size, 2, size, 2)
+            battery = np.einsum("icjc->ij", pairs)
+            battery = (battery + battery.conj().T) / 2
+            excitation += float(np.real(np.trace(pairs[:, 1, :, 1])))
+            populations = np.real(np.diagonal(battery))
+            mean += float(populations @ (np.arange(size) + sectors.lowest[s]))
+            if size > 1:
+                below = np.diagonal(battery, -1)  # B[b, b-1] <b-1|J-|b>
+                jminus += complex(np.sum(below * dicke.jminus_offdiagonal(size - 1)))
+            spectra.append(np.linalg.eigvalsh(battery) / sectors.degeneracy[s])
+            counts.append(np.full(size, sectors.degeneracy[s]))
+        values, weights = np.concatenate(spectra), np.concatenate(counts)
+        order = np.argsort(values)[::-1]
+        state = BatteryState.symmetric(n, mean, values[order], jminus)
+        yield (
+            BatteryState(
+                n, mean, state.spectrum, state.qubit_states, multiplicities=weights[order]
+            ),
+            excitation,
+            None,
+        )

@@ -1,0 +1,140 @@
+"""The permutation-invariant route (battery-local noise, spin sectors with multiplicities):
+equal to the full space for N = 1..5, to QuTiP's PIQS Lindbladian at N = 10 and 20, to the
+symmetric route without battery noise; its refusals are one sentence each."""
+
+from math import comb
+
+import numpy as np
+import pytest
+from tolerances import AGREE, EXACT, REFERENCE
+
+from qbcircuit import QbcircuitError, StarModel, exact, thermo
+from qbcircuit.exact._permutation import SpinSectors, permutation_rows
+
+NAMES = ("energy", "ergotropy", "local_ergotropy", "purity", "charger_excitation")
+NOISES = [
+    {"battery_dephasing": 0.4},
+    {"battery_relaxation": 0.3},
+    {"battery_dephasing": 0.5, "battery_relaxation": 0.2, "charger_relaxation": 0.1},
+]
+
+
+def largest_difference(a, b):
+    return max(float(np.max(np.abs(a.series[k] - b.series[k]))) for k in NAMES)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("noise", NOISES, ids=lambda d: "+".join(d))
+@pytest.mark.parametrize("detuning", [0.0, 0.7], ids=["resonant", "detuned"])
+def test_the_spin_sectors_equal_the_full_space(n, noise, detuning):
+    model = StarModel(n_batteries=n, drive=1.0, coupling=0.8, dephasing=0.6,
+                      battery_detuning=detuning, **noise)  # fmt: skip
+    times = np.linspace(0.0, 4.0, 9)
+    full = exact.evolve(model, times, basis="full")
+    spins = exact.evolve(model, times)
+    assert spins.options == {"basis": "permutation", "solver": "permutation-invariant"}
+    assert largest_difference(full, spins) < AGREE
+
+
+def test_without_battery_noise_it_is_the_symmetric_route():
+    model = StarModel(n_batteries=6, drive=1.0, coupling=1.0, dephasing=1.0, battery_detuning=0.3)
+    times = np.linspace(0.0, 5.0, 6)
+    spins = exact.evolve(model, times, basis="permutation")
+    assert largest_difference(spins, exact.evolve(model, times, basis="dicke")) < AGREE
+
+
+def test_the_weighted_passive_energy_is_the_expanded_one():
+    rng = np.random.default_rng(7)
+    n = 6
+    counts = np.array([1, 5, 9, 5, 9, 5])  # d_j of N = 6: 1, 5, 9 (twice over, in pieces)
+    values = np.sort(rng.random(counts.size))[::-1]
+    values /= values @ counts
+    expanded = np.repeat(values, counts)
+    passive = float(expanded @ np.sort(thermo.battery_energies(n))[: expanded.size])
+    assert abs(thermo.passive_energy_weighted(values, counts, n) - passive) < EXACT
+
+
+def test_the_sectors_hold_every_state_once():
+    for n in range(1, 12):
+        sectors = SpinSectors(n)
+        assert float(sectors.degeneracy @ (sectors.two_j + 1)) == 2**n
+    assert SpinSectors(100).degeneracy.max() > 1e27  # held as floats, never expanded
+
+
+def piqs_trajectory(model, times):
+    """The same Lindbladian built with QuTiP: charger (x) PIQS Dicke space, PIQS's local
+    emission and dephasing superoperator (its rates: Gamma_B and 2 gamma_B), mesolve."""
+    qutip = pytest.importorskip("qutip")
+    from qutip import piqs
+    n = model.n_batteries
+    jz, jp = piqs.jspin(n, "z", basis="dicke"), piqs.jspin(n, "+", basis="dicke")
+    eye_b = qutip.qeye(jz.dims[0])
+    sm = qutip.destroy(2)  # |0><1|: lowers the charger (ground |0>)
+    sz_c = sm.dag() * sm - sm * sm.dag()
+    h = (model.charger_detuning / 2 * qutip.tensor(sz_c, eye_b)
+         + model.battery_detuning * qutip.tensor(qutip.qeye(2), jz)
+         + model.drive * qutip.tensor(sm + sm.dag(), eye_b)
+         + model.coupling * (qutip.tensor(sm.dag(), jp.dag()) + qutip.tensor(sm, jp)))  # fmt: skip
+    charger = [np.sqrt(model.dephasing / 2) * qutip.tensor(sz_c, eye_b)]
+    local = piqs.Dicke(n, emission=model.battery_relaxation,
+                       dephasing=2 * model.battery_dephasing).lindbladian()  # fmt: skip
+    generator = qutip.liouvillian(h, charger) + qutip.super_tensor(
+        qutip.to_super(qutip.qeye(2)), local
+    )
+    start = qutip.tensor(qutip.basis(2, 0) * qutip.basis(2, 0).dag(),
+                         piqs.dicke(n, n / 2, -n / 2))  # fmt: skip
+    result = qutip.mesolve(generator, start, times, options={"atol": 1e-12, "rtol": 1e-10})
+    sectors = SpinSectors(n)
+    vectors = []
+    for state in result.states:
+        joint = state.full().reshape(2, -1, 2, jz.shape[0])  # (c, dicke, c', dicke')
+        parts, start_index = [], 0
+        for two_j in sectors.two_j:
+            size = two_j + 1
+            block = joint[:, start_index : start_index + size, :, start_index : start_index + size]
+            block = block[:, ::-1, :, ::-1]  # PIQS orders m downwards; b = m + j upwards
+            parts.append(block.transpose(1, 0, 3, 2).reshape(2 * size, 2 * size).ravel())
+            start_index += size
+        vectors.append(np.concatenate(parts))
+    rows = list(permutation_rows(sectors, iter(vectors)))
+    return {
+        "energy": np.array([r[0].mean_excitation for r in rows]) * model.omega0,
+        "charger_excitation": np.array([r[1] for r in rows]),
+        "rows": rows,
+    }
+
+
+@pytest.mark.parametrize("n", [10, 20])
+def test_the_spin_sectors_agree_with_piqs(n):
+    from qbcircuit.observables import evaluate
+
+    model = StarModel(n_batteries=n, drive=1.0, coupling=0.5, dephasing=1.0,
+                      battery_detuning=0.2, battery_dephasing=0.1, battery_relaxation=0.05)  # fmt: skip
+    times = np.linspace(0.0, 6.0, 7)
+    ours = exact.evolve(model, times)
+    peer = piqs_trajectory(model, times)
+    series = evaluate((r[0] for r in peer["rows"]), model.omega0)
+    series["charger_excitation"] = peer["charger_excitation"]
+    for name in NAMES:
+        assert np.max(np.abs(ours.series[name] - series[name])) < REFERENCE, name
+    assert np.max(ours.series["ergotropy"]) > 0.1  # a charged battery, not a trivial match
+
+
+def test_refusals_are_one_sentence():
+    noisy = StarModel(n_batteries=3, drive=1.0, coupling=1.0, dephasing=1.0, battery_dephasing=0.1)
+    with pytest.raises(QbcircuitError, match="basis='dicke' is exact only while"):
+        exact.evolve(noisy, [0.0, 1.0], basis="dicke")
+    with pytest.raises(QbcircuitError, match="keeps no 2\\^N battery states"):
+        exact.evolve(noisy, [0.0, 1.0], keep_states=True)
+    with pytest.raises(QbcircuitError, match="battery_relaxation"):
+        StarModel(n_batteries=3, drive=1.0, coupling=1.0, dephasing=1.0, battery_relaxation=-1)
+    with pytest.raises(QbcircuitError, match="Argument `basis`"):
+        exact.evolve(noisy, [0.0, 1.0], basis="spins")
+
+
+def test_the_degeneracies_are_the_dimension_formula():
+    n = 9
+    sectors = SpinSectors(n)
+    for k, d in zip(sectors.lowest, sectors.degeneracy, strict=True):
+        j = n / 2 - k
+        assert d == (2 * j + 1) * comb(n, k) / (n / 2 + j + 1)
