@@ -109,3 +109,26 @@ def test_the_pulse_leg_takes_the_same_dissipators():
     reference = exact.evolve(model, times)
     for name in ("energy", "ergotropy", "charger_excitation"):
         assert np.max(np.abs(solved[name] - reference[name])) < REFERENCE, name
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("qiskit_dynamics") is None, reason="pulse extra not installed"
+)
+def test_the_pulse_leg_takes_battery_noise_in_the_full_space():
+    from qbcircuit import pulse
+
+    model = STAR.replace(n_batteries=2, battery_dephasing=0.3, battery_relaxation=0.2)
+    times = np.linspace(0, 3, 7)
+    solved = pulse.evolve(model, times, drive_shape="circular", omega0=5.0, rtol=1e-10, atol=1e-10)
+    assert solved.options["basis"] == "full"
+    reference = exact.evolve(model, times)  # the permutation route
+    for name in ("energy", "ergotropy", "local_ergotropy", "charger_excitation"):
+        assert np.max(np.abs(solved[name] - reference[name])) < REFERENCE, name
+    with pytest.raises(QbcircuitError, match="needs every dissipator on the charger"):
+        pulse.evolve(model, times, basis="dicke")
+
+
+def test_circuits_refuse_battery_noise_in_one_sentence():
+    model = STAR.replace(n_batteries=2, battery_relaxation=0.2)
+    with pytest.raises(QbcircuitError, match="also has battery_relaxation \\(use the exact"):
+        emulate(model, [0.0, 1.0], dt=0.1)

@@ -66,6 +66,7 @@ def piqs_trajectory(model, times):
     emission and dephasing superoperator (its rates: Gamma_B and 2 gamma_B), mesolve."""
     qutip = pytest.importorskip("qutip")
     from qutip import piqs
+
     n = model.n_batteries
     jz, jp = piqs.jspin(n, "z", basis="dicke"), piqs.jspin(n, "+", basis="dicke")
     eye_b = qutip.qeye(jz.dims[0])
@@ -108,8 +109,8 @@ def piqs_trajectory(model, times):
 def test_the_spin_sectors_agree_with_piqs(n):
     from qbcircuit.observables import evaluate
 
-    model = StarModel(n_batteries=n, drive=1.0, coupling=0.5, dephasing=1.0,
-                      battery_detuning=0.2, battery_dephasing=0.1, battery_relaxation=0.05)  # fmt: skip
+    model = StarModel(n_batteries=n, drive=1.0, coupling=0.5, dephasing=1.0, battery_detuning=0.2,
+                      battery_dephasing=0.1, battery_relaxation=0.05)  # fmt: skip
     times = np.linspace(0.0, 6.0, 7)
     ours = exact.evolve(model, times)
     peer = piqs_trajectory(model, times)
@@ -138,3 +139,65 @@ def test_the_degeneracies_are_the_dimension_formula():
     for k, d in zip(sectors.lowest, sectors.degeneracy, strict=True):
         j = n / 2 - k
         assert d == (2 * j + 1) * comb(n, k) / (n / 2 + j + 1)
+
+
+@pytest.mark.parametrize("noise", NOISES[:2], ids=lambda d: "+".join(d))
+def test_the_limit_of_the_spin_sectors_is_the_full_space_kernel(noise):
+    from qbcircuit.exact import lindblad_generator  # the full generator, densely
+    from qbcircuit.exact._liouvillian import split_charger
+
+    model = StarModel(n_batteries=3, drive=1.0, coupling=1.0, dephasing=1.0,
+                      battery_detuning=0.3, **noise)  # fmt: skip
+    generator = lindblad_generator(model.hamiltonian(), model.jump_operators()).toarray()
+    values, vectors = np.linalg.eig(generator)
+    kernel = np.abs(values) < 1e-9
+    assert kernel.sum() == 1  # unique: the route's n_stationary is right
+    rho = vectors[:, kernel][:, 0].reshape(16, 16)
+    battery = split_charger(rho / np.trace(rho))[0]
+    limit = exact.long_time(model)
+    assert limit.n_stationary == 1
+    assert abs(limit.energy - thermo.energy(battery, model.omega0)) < AGREE
+    assert abs(limit.ergotropy - thermo.ergotropy(battery, model.omega0)) < AGREE
+
+
+def test_battery_dephasing_leaves_a_passive_limit_and_relaxation_a_charged_one():
+    base = dict(n_batteries=8, drive=1.0, coupling=1.0, dephasing=1.0)
+    dephased = exact.long_time(StarModel(**base, battery_dephasing=0.01))
+    assert abs(dephased.energy - 4.0) < AGREE and dephased.ergotropy < AGREE  # 1/2^(N+1)
+    relaxed = exact.long_time(StarModel(**base, battery_relaxation=0.01))
+    assert relaxed.ergotropy > 0.1 and relaxed.energy < 4.0
+
+
+def test_charging_time_on_the_spin_sectors_is_where_the_full_space_crosses():
+    model = StarModel(n_batteries=3, drive=1.0, coupling=1.0, dephasing=1.0,
+                      battery_relaxation=0.05)  # fmt: skip
+    tau = exact.charging_time(model, level=0.5)
+    target = 0.5 * exact.long_time(model).energy
+    around = exact.evolve(model, [tau * (1 - 1e-6), tau * (1 + 1e-6)], basis="full").energy
+    assert around[0] < target < around[1]
+
+
+def test_the_spin_sector_spectrum_is_part_of_the_full_space_spectrum():
+    """The permutation-invariant operators are an invariant subspace of the full generator:
+    every eigenvalue of the sector generator is one of the full generator's, so the
+    relaxation time of the sectors is that of a full-space mode."""
+    from qbcircuit.exact import lindblad_generator
+    from qbcircuit.exact._permutation import permutation_generator
+
+    model = StarModel(n_batteries=3, drive=1.0, coupling=0.7, dephasing=1.0, battery_detuning=0.4,
+                      battery_dephasing=0.05, battery_relaxation=0.02)  # fmt: skip
+    full = np.linalg.eigvals(
+        lindblad_generator(model.hamiltonian(), model.jump_operators()).toarray()
+    )
+    sectors = np.linalg.eigvals(permutation_generator(model)[0].toarray())
+    assert max(np.min(np.abs(full - value)) for value in sectors) < 1e-8
+    slowest = np.sort(np.abs(sectors.real))[1]
+    assert abs(exact.relaxation_time(model) - 1 / slowest) < EXACT
+
+
+def test_long_time_refusals_name_the_limit():
+    big = StarModel(n_batteries=60, drive=1.0, coupling=1.0, dephasing=1.0, battery_dephasing=0.1)
+    with pytest.raises(QbcircuitError, match="available up to N = 40"):
+        exact.long_time(big)
+    with pytest.raises(QbcircuitError, match="relaxation_time of a model with battery-local"):
+        exact.relaxation_time(big)

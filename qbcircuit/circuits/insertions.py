@@ -77,7 +77,7 @@ class Insertion:
     def check_model(self, model: StarModel) -> None:
         """Refuse, in one sentence, a model with dissipators this insertion does not realise
         ("none" drops them all by choice)."""
-        missing = [d.name for d in model.dissipators() if d.name not in self.channels]
+        missing = sorted({d.name for d in model.dissipators()} - set(self.channels))
         if missing and self.name != "none":
             raise QbcircuitError(
                 f"The {self.name!r} insertion realises {', '.join(self.channels)} only; this "

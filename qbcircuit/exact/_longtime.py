@@ -1,21 +1,22 @@
-"""Long times: the t -> infinity limit with its reach time, the relaxation time and the
-charging time, each on the fastest exact route the model allows."""
+"""Long times: the t -> infinity limit with its reach time and the relaxation time, each on the
+fastest exact route the model allows (the charging time is in :mod:`._charging`)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import scipy.linalg as la
-from numpy.typing import NDArray
-from scipy.optimize import brentq
 
 from qbcircuit import observables, thermo
 from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
 from qbcircuit._threads import sized_threads
-from qbcircuit.exact._cost import ROUND_OFF_LIMIT, check_memory, longest_time
+from qbcircuit.exact._cost import (
+    check_memory,
+    permutation_dimension,
+)
 from qbcircuit.exact._evolve import (
+    _DENSE_GAP_MAX_DIM,
     DENSE_GAP_MAX_BATTERIES,
     _uses_blocks,
     check_evolve,
@@ -23,10 +24,16 @@ from qbcircuit.exact._evolve import (
     state_rows,
 )
 from qbcircuit.exact._liouvillian import (
-    Propagation,
     liouvillian,
     split_charger,
     stationary_state,
+)
+from qbcircuit.exact._permutation import (
+    PERMUTATION_LIMIT_MAX_BATTERIES,
+    battery_channels,
+    permutation_generator,
+    permutation_rows,
+    stationary_vector,
 )
 from qbcircuit.exact._reach import (
     REACH_DENSE_MAX_BATTERIES,
@@ -41,8 +48,6 @@ from qbcircuit.results import LongTime
 __all__ = [
     "DEFAULT_HORIZON",
     "DEFAULT_TOLERANCE",
-    "charging_time",
-    "charging_times",
     "check_long_time",
     "check_relaxation_time",
     "long_time",
@@ -69,16 +74,30 @@ def check_long_time(
             f"{what} needs `dephasing` > 0 (or another dissipator, `charger_relaxation`), got "
             "none: without one the battery never settles."
         )
+    if not model.charger_channels_only:  # battery-local noise: the permutation route
+        battery_channels(model)
+        if model.n_batteries > PERMUTATION_LIMIT_MAX_BATTERIES:
+            raise QbcircuitError(
+                f"{what} of a model with battery-local noise solves for the stationary state "
+                f"of the spin sectors, available up to N = {PERMUTATION_LIMIT_MAX_BATTERIES}, "
+                f"got N = {model.n_batteries}; exact.evolve reaches larger N at finite times."
+            )
+        return
     check_memory(model, "dicke", _uses_blocks(model, "dicke"), what)
     if not model.pure_charger_dephasing and model.n_batteries > REACH_DENSE_MAX_BATTERIES:
+        names = ", ".join(sorted({d.name for d in model.dissipators()}))
         raise QbcircuitError(
-            f"{what} of a model with {', '.join(d.name for d in model.dissipators())} uses the "
+            f"{what} of a model with {names} uses the "
             f"kernel of the dense sector generator, available up to N = "
             f"{REACH_DENSE_MAX_BATTERIES}, got N = {model.n_batteries}."
         )
     if horizon is not None and _uses_blocks(model, "dicke"):
         check_evolve(model, [check_positive("horizon", horizon)], basis="dicke")  # E, W there
 
+
+_PERMUTATION_GAP_MAX = max(
+    n for n in range(1, 64) if permutation_dimension(n) <= _DENSE_GAP_MAX_DIM
+)  # relaxation_time with battery-local noise: the dense spin-sector spectrum
 
 DEFAULT_TOLERANCE = 1e-2
 """long_time's reach time: from then on E(t) is within this share of E_inf."""
@@ -96,6 +115,11 @@ def _limit(
     its spectrum comes from the 2m-square F^T F, never from the (N+1)-square state."""
     n, omega0 = model.n_batteries, model.omega0
     excitations = np.arange(n + 1.0)
+    if not model.charger_channels_only:  # the stationary state of the spin sectors
+        vector, sectors = stationary_vector(model)
+        limit, charger, _ = next(permutation_rows(sectors, iter([vector])))
+        at = observables.values(limit, omega0, ["energy", "ergotropy"])
+        return at["energy"], at["ergotropy"], 1, charger
     if not model.pure_charger_dephasing:  # not unital: the kernel of the actual generator
         joint, stationary = stationary_state(model, "dicke")
         battery, excitation = split_charger(joint)
@@ -169,7 +193,10 @@ def long_time(
 def _reach(
     model: StarModel, blocks: ResonantBlocks | None, target: float, horizon: float
 ) -> tuple[float, tuple[float, float]]:
-    """(reach time, (E, W) at the horizon) on an exact mode route, nan where there is none."""
+    """(reach time, (E, W) at the horizon) on an exact mode route, nan where there is none
+    (the permutation route has no mode decomposition)."""
+    if not model.charger_channels_only:
+        return math.nan, (math.nan, math.nan)
     if blocks is not None:
         reach = reach_time(resonant_modes(model, blocks, target), target)
         late = evolve(model, [horizon], basis="dicke", keep_states=False)
@@ -187,6 +214,15 @@ def _reach(
 def check_relaxation_time(model: StarModel) -> None:
     """Refuse, in one sentence, a model whose relaxation time needs a dense spectrum beyond
     DENSE_GAP_MAX_BATTERIES."""
+    if not model.charger_channels_only:
+        battery_channels(model)
+        if permutation_dimension(model.n_batteries) > _DENSE_GAP_MAX_DIM:
+            raise QbcircuitError(
+                "relaxation_time of a model with battery-local noise uses the dense spectrum "
+                f"of the spin-sector generator, available up to N = {_PERMUTATION_GAP_MAX}, "
+                f"got N = {model.n_batteries}."
+            )
+        return
     if not _uses_blocks(model, "dicke") and model.n_batteries > DENSE_GAP_MAX_BATTERIES:
         raise QbcircuitError(
             "relaxation_time off the resonant block route (battery detuned, or dissipators "
@@ -212,125 +248,12 @@ def relaxation_time(model: StarModel) -> float:
         rates[diagonal, -1] = np.inf
         gap = float(rates.min())
     else:
-        values = la.eigvals(liouvillian(model, "dicke").toarray())
+        if model.charger_channels_only:
+            generator = liouvillian(model, "dicke")
+        else:
+            generator = permutation_generator(model)[0]
+        values = la.eigvals(generator.toarray())
         rates = np.sort(np.abs(values.real))
         kernel = int(np.sum(np.abs(values) < 1e-9 * max(1.0, float(np.abs(values).max()))))
         gap = float(rates[max(kernel, 1)])
     return math.inf if gap < 1e-12 else 1.0 / gap
-
-
-class _EnergyScan:
-    """E(t) of the Dicke sector in one forward pass: the resonant blocks in closed form at any
-    t, or one propagation carried forward that keeps the state at every scanned time, so a
-    crossing is refined from the scanned time before it, never from t = 0."""
-
-    def __init__(self, model: StarModel, blocks: ResonantBlocks | None) -> None:
-        """``blocks``: the model's resonant decomposition when its route uses it, else None."""
-        self.omega0 = model.omega0
-        self.excitations = np.arange(model.n_batteries + 1.0)
-        self.blocks = blocks
-        self.scanned: list[tuple[float, object]] = []
-        if self.blocks is not None:
-            u = self.blocks.u[:, self.blocks.active]
-            v = self.blocks.v[:, self.blocks.active]
-            # E = Tr[X0 a] + Tr[X1 b] with a, b symmetric
-            self.a, self.b = (u.T * self.excitations) @ u, (v.T * self.excitations) @ v
-        else:
-            self.propagation = Propagation(model, "dicke")
-
-    def _from_joint(self, joint: NDArray[np.complex128]) -> float:
-        return self.omega0 * float(np.real(np.diagonal(split_charger(joint)[0])) @ self.excitations)
-
-    def _closed_form(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
-        assert self.blocks is not None
-        energies = [
-            float(np.real(np.sum(x0 * self.a) + np.sum(x1 * self.b)))
-            for x0, x1 in self.blocks.battery_blocks(times)
-        ]
-        return self.omega0 * np.array(energies, dtype=float)
-
-    def advance(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
-        """E at increasing ``times`` (from the last scanned time on); the propagation keeps
-        the state at each of them (:meth:`between`)."""
-        if self.blocks is not None:
-            return self._closed_form(times)
-        self.scanned = []
-        energies = []
-        for t in times:  # populations only: no spectrum, no local ergotropy
-            energies.append(self._from_joint(self.propagation.advance(float(t))))
-            self.scanned.append(self.propagation.checkpoint)
-        return np.array(energies, dtype=float)
-
-    def between(self, index: int, t: float) -> float:
-        """E(t) for t after the ``index``-th time of the last :meth:`advance`, from its state."""
-        if self.blocks is not None:
-            return float(self._closed_form(np.array([t]))[0])
-        return self._from_joint(self.propagation.from_checkpoint(self.scanned[index], t))
-
-
-def _frequency(model: StarModel) -> float:
-    """A bound on the fastest rate of E(t): the scan's step resolves it."""
-    n = model.n_batteries
-    return (
-        model.drive
-        + model.coupling * (n + 1) / 2
-        + abs(model.charger_detuning) / 2
-        + abs(model.battery_detuning) * n / 2
-        + model.dephasing
-        + model.charger_relaxation
-    )
-
-
-@sized_threads(_sector)
-def charging_times(
-    model: StarModel, levels: Sequence[float], *, t_max: float = 1e4
-) -> tuple[float, ...]:
-    """First times with E(t) >= level * E_inf for every level in ``levels``, from one pass.
-
-    E is scanned forward on doubling horizons with a step resolving the fastest frequency (at
-    most 128 points per horizon); each crossing is refined by root finding between the two
-    scanned times around it, starting from the state at the earlier one. ``inf`` for a level
-    E stays below up to ``t_max`` (e.g. the weak-drive dark-state trap).
-    """
-    fractions = [check_fraction("level", level) for level in levels]
-    t_max = check_positive("t_max", t_max)
-    check_long_time(model, "charging_time")
-    blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
-    targets = np.array(fractions) * _limit(model, blocks)[0]
-    found = np.full(len(fractions), math.inf)
-    scan, frequency, resolved = _EnergyScan(model, blocks), _frequency(model), longest_time(model)
-    start, horizon = 0.0, min(t_max, 4.0 / frequency, resolved)
-    found[targets <= float(scan.advance(np.array([0.0]))[0])] = 0.0
-    while np.any(np.isinf(found)):
-        points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))
-        grid = np.linspace(start, horizon, points + 1)  # grid[0] = start: scanned before
-        energy = scan.advance(grid)
-        for k in np.nonzero(np.isinf(found))[0]:
-            above = np.nonzero(energy >= targets[k])[0]
-            if not above.size:
-                continue
-            i, target = int(above[0]), float(targets[k])
-
-            def gap(x: float, i: int = i, target: float = target) -> float:
-                return scan.between(i - 1, x) - target
-
-            found[k] = brentq(gap, grid[i - 1], grid[i], xtol=1e-10 * grid[i], rtol=1e-12)
-        if horizon >= t_max:
-            break
-        if horizon >= resolved and np.any(np.isinf(found)):
-            raise QbcircuitError(
-                f"charging_time: E is still below the level at t = {horizon:.3g}, the longest "
-                f"time the exact routes resolve to {ROUND_OFF_LIMIT:g}; the charging time is "
-                "longer (exact.long_time bounds when the limit is reached)."
-            )
-        start, horizon = horizon, min(t_max, 2 * horizon, resolved)
-    return tuple(float(x) for x in found)
-
-
-def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4) -> float:
-    """First time with E(t) >= level * E_inf (tau_1e by default; level=0.9 gives tau_90).
-
-    One pass of :func:`charging_times`. Returns ``inf`` when E stays below the level up to
-    ``t_max`` (e.g. the weak-drive dark-state trap).
-    """
-    return charging_times(model, [level], t_max=t_max)[0]

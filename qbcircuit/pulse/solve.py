@@ -29,9 +29,18 @@ __all__ = ["evolve", "evolve_batch"]
 
 
 def _chosen_basis(model: StarModel, basis: str) -> str:
-    """``basis``, with "auto" resolved: the full space up to N = 4, the Dicke sector above."""
+    """``basis``, with "auto" resolved: the full space up to N = 4, the Dicke sector above
+    (always the full space when a battery qubit has a dissipator: the symmetric sector is then
+    not closed). "dicke" for such a model is refused."""
+    if basis == "dicke" and not model.charger_channels_only:
+        raise QbcircuitError(
+            "The pulse leg's basis='dicke' needs every dissipator on the charger; this model has "
+            "battery-local noise: use basis='full'."
+        )
     if basis != "auto":
         return basis
+    if not model.charger_channels_only:
+        return "full"
     return "full" if model.n_batteries <= 4 else "dicke"
 
 
@@ -236,7 +245,15 @@ def evolve_batch(
     if not models:
         raise QbcircuitError("Argument `models` must hold at least one model.")
     first = models[0]
-    fixed = ("n_batteries", "charger_detuning", "battery_detuning", "omega0", "charger_relaxation")
+    fixed = (
+        "n_batteries",
+        "charger_detuning",
+        "battery_detuning",
+        "omega0",
+        "charger_relaxation",
+        "battery_dephasing",
+        "battery_relaxation",
+    )
     for model in models[1:]:
         for name in fixed:
             if getattr(model, name) != getattr(first, name):
