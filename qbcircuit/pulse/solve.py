@@ -30,8 +30,7 @@ __all__ = ["evolve", "evolve_batch"]
 
 def _chosen_basis(model: StarModel, basis: str) -> str:
     """``basis``, with "auto" resolved: the full space up to N = 4, the Dicke sector above
-    (always the full space when a battery qubit has a dissipator: the symmetric sector is then
-    not closed). "dicke" for such a model is refused."""
+    (always the full space with battery-local noise, which leaves the sector; "dicke" refused)."""
     if basis == "dicke" and not model.charger_channels_only:
         raise QbcircuitError(
             "The pulse leg's basis='dicke' needs every dissipator on the charger; this model has "
@@ -39,9 +38,7 @@ def _chosen_basis(model: StarModel, basis: str) -> str:
         )
     if basis != "auto":
         return basis
-    if not model.charger_channels_only:
-        return "full"
-    return "full" if model.n_batteries <= 4 else "dicke"
+    return "full" if model.n_batteries <= 4 or not model.charger_channels_only else "dicke"
 
 
 def _dimension(model: StarModel, *args: object, basis: str = "auto", **kwargs: object) -> int:
@@ -245,15 +242,7 @@ def evolve_batch(
     if not models:
         raise QbcircuitError("Argument `models` must hold at least one model.")
     first = models[0]
-    fixed = (
-        "n_batteries",
-        "charger_detuning",
-        "battery_detuning",
-        "omega0",
-        "charger_relaxation",
-        "battery_dephasing",
-        "battery_relaxation",
-    )
+    fixed = [f for f in first.as_dict() if f not in ("drive", "coupling", "dephasing")]
     for model in models[1:]:
         for name in fixed:
             if getattr(model, name) != getattr(first, name):
