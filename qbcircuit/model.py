@@ -26,6 +26,7 @@ the model's capability flags (:attr:`StarModel.pure_charger_dephasing`,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import sys
 from collections.abc import Mapping
@@ -220,14 +221,28 @@ class StarModel:
         return self.n_batteries + 1
 
     def dissipators(self) -> tuple[Dissipator, ...]:
-        """The Lindblad channels with a non-zero rate, as data."""
+        """The Lindblad channels with a non-zero rate, as data (built once per model)."""
+        return self._dissipators
+
+    @functools.cached_property
+    def _dissipators(self) -> tuple[Dissipator, ...]:
         channels = [
             Dissipator("charger_dephasing", self.dephasing / 2, 0, "sz"),
             Dissipator("charger_relaxation", self.charger_relaxation, 0, "sminus"),
         ]
-        for j in range(1, self.n_batteries + 1):
-            channels.append(Dissipator("battery_dephasing", self.battery_dephasing / 2, j, "sz"))
-            channels.append(Dissipator("battery_relaxation", self.battery_relaxation, j, "sminus"))
+        battery = [
+            (name, rate, operator)
+            for name, rate, operator in (
+                ("battery_dephasing", self.battery_dephasing / 2, "sz"),
+                ("battery_relaxation", self.battery_relaxation, "sminus"),
+            )
+            if rate > 0
+        ]
+        if battery:  # one of each per battery qubit
+            for j in range(1, self.n_batteries + 1):
+                channels += [
+                    Dissipator(name, rate, j, operator) for name, rate, operator in battery
+                ]
         return tuple(d for d in channels if d.rate > 0)
 
     def jump_operators(self, basis: Basis = "full") -> list[sp.csr_matrix]:

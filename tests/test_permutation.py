@@ -55,9 +55,12 @@ def test_the_weighted_passive_energy_is_the_expanded_one():
 
 
 def test_the_sectors_hold_every_state_once():
+    from qbcircuit.exact._cost import permutation_dimension  # the pre-flight's count
+
     for n in range(1, 12):
         sectors = SpinSectors(n)
         assert float(sectors.degeneracy @ (sectors.two_j + 1)) == 2**n
+        assert sectors.dimension == permutation_dimension(n)
     assert SpinSectors(100).degeneracy.max() > 1e27  # held as floats, never expanded
 
 
