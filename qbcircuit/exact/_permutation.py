@@ -160,7 +160,7 @@ def _local_terms(
             terms.append(
                 (two_j, b - 1, bp - 1, relaxation / 2 * lower * (half + 1) / (j * (j + 1)))
             )
-            # into sector j - 1: (j, m, m') -> (j - 1, m - 1, m' - 1), b index shifts by -1 - 1 + 1
+            # into sector j - 1: (j, m, m') -> (j - 1, m - 1, m' - 1); b = m + j drops by 2
             down = np.sqrt((j + m) * (j + m - 1) * (j + mp) * (j + mp - 1))
             terms.append(
                 (
@@ -170,7 +170,7 @@ def _local_terms(
                     relaxation / 2 * down * (half + j + 1) / (j * (2 * j + 1)),
                 )
             )
-        # into sector j + 1: (j, m, m') -> (j + 1, m - 1, m' - 1)
+        # into sector j + 1: (j, m, m') -> (j + 1, m - 1, m' - 1); b = m + j unchanged
         up = np.sqrt((j - m + 1) * (j - m + 2) * (j - mp + 1) * (j - mp + 2))
         terms.append((two_j + 2, b, bp, relaxation / 2 * up * (half - j) / ((j + 1) * (2 * j + 1))))
     if dephasing > 0:
