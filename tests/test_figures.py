@@ -131,3 +131,41 @@ def test_dephasing_optimum(tmp_path):
     )
     rows = table(tmp_path / "dephasing.csv")
     assert len(rows) == 2 * 13 and (tmp_path / "dephasing.png").stat().st_size > 10_000
+
+
+def test_battery_noise(tmp_path):
+    rows = quick("fig_battery_noise", tmp_path)
+    assert (tmp_path / "battery_noise.png").stat().st_size > 0
+    assert len(table(tmp_path / "battery_noise.csv")) == len(rows) == 12
+    at = {(r["n_batteries"], r["battery_dephasing"]): r for r in rows}
+    for n in (2, 4, 8):
+        clean = at[(n, 0.0)]
+        assert clean["ratio_inf"] == pytest.approx((n - 1) / (n + 1), abs=EXACT)
+        for rate in (1e-3, 1e-2, 1e-1):  # unital and out of the symmetric sector: W = 0
+            assert at[(n, rate)]["ratio_inf"] < 1e-6
+        quality = [at[(n, rate)]["ratio_tau_90"] for rate in (0.0, 1e-3, 1e-2, 1e-1)]
+        assert np.all(np.diff(quality) < 0)  # more battery noise, less ergotropy
+    assert at[(8, 1e-1)]["ratio_tau_90"] < 0.05 < 0.7 < at[(8, 0.0)]["ratio_tau_90"]
+
+
+def test_disorder(tmp_path):
+    rows = quick("fig_disorder", tmp_path)
+    assert (tmp_path / "disorder.png").stat().st_size > 0
+    assert [r["seeds"] for r in rows] == [1, 2, 2, 1, 2, 2]
+    for n in (4, 5):
+        mine = [r for r in rows if r["n_batteries"] == n]
+        assert all(r["reached"] == r["seeds"] for r in mine)
+        assert mine[0]["ratio_end"] > mine[1]["ratio_end"] > mine[2]["ratio_end"]
+        assert mine[0]["ratio_tau_90"] > mine[2]["ratio_tau_90"]
+
+
+def test_charged_charger(tmp_path):
+    rows = quick("fig_charged_charger", tmp_path)
+    assert (tmp_path / "charged_charger.png").stat().st_size > 0
+    for r in rows:  # the detuned star forgets its start: the sector's mixed state
+        n = r["n_batteries"]
+        assert r["ratio_inf"] == pytest.approx((n - 1) / (n + 1), abs=1e-9)
+    weak = {
+        (r["n_batteries"], r["charger_initial"]): r for r in rows if r["drive_regime"] == "weak"
+    }
+    assert weak[(8, 1)]["tau_90"] < weak[(8, 0)]["tau_90"] / 5  # a charged charger helps here

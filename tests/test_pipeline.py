@@ -130,8 +130,8 @@ def test_an_insertion_is_an_object():
         unitary = False
         hardware = False
 
-        def append(self, circuit, rate, tau, rng):
-            INSERTIONS["channel"].append(circuit, rate, tau, rng)
+        def append_qubit(self, circuit, qubit, channels, tau, rng):
+            INSERTIONS["channel"].append_qubit(circuit, qubit, channels, tau, rng)
 
     times = np.linspace(0, 1, 5)
     mine = emulate(MODEL, times, dt=0.25, insertion=Mirror())

@@ -258,9 +258,9 @@ def test_grid_over_the_limit_needs_yes(tmp_path):
             "Emulated tomography on Aer handles up to 12 qubits",
         ),
         (
-            "[sweep]\ncompute = ['trajectory']\n[sweep.grid]\nmethod = ['aer']\n"
-            "charger_relaxation = [0.5]\n",
-            "insertion realises charger_dephasing only",
+            "insertion = 'pauli'\n[sweep]\ncompute = ['trajectory']\n[sweep.grid]\n"
+            "method = ['aer']\ncharger_relaxation = [0.5]\n",
+            "'pauli' insertion cannot realise charger_relaxation",
         ),
     ],
 )

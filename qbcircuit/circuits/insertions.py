@@ -1,18 +1,31 @@
-"""How the charger's dephasing enters a circuit: one small object per insertion kind.
+"""How the model's dissipators enter a circuit: one small object per insertion kind.
 
-Dephasing L = sqrt(gamma/2) sz_C for a time tau is the phase-flip channel
-rho -> (1-p) rho + p Z rho Z with p = (1 - exp(-gamma tau))/2. Each insertion realises it
-exactly (on average over instances for the random ones) and declares what the rest of the
-package needs to know: the extra qubits it uses, whether it is random (instances), whether its
-circuits stay unitary (statevector trajectories work), whether it runs on hardware and whether
-it has an OpenQASM form.
+Each channel acts on one qubit, and a channel for a time tau is a single-qubit map:
 
-    "channel"    the Aer QuantumError itself as a circuit instruction (``quantum_channel``; no
-                 transpiler pass removes it, unlike noise attached to ``id``); Aer only.
-    "pauli"      Z with probability p (random unitary unravelling), one draw per instance.
-    "gaussian"   RZ(phi), phi ~ Normal(0, variance 2 gamma tau): E[exp(-i phi)] = exp(-gamma tau).
-    "collision"  ancilla |0>, RZX(theta) on (charger, ancilla), reset; cos(theta) = exp(-gamma tau).
-    "none"       no dephasing in the circuit (the closed-system Trotter circuit).
+    dephasing   L = sqrt(gamma/2) sz:  rho -> (1-p) rho + p Z rho Z, p = (1 - exp(-gamma tau))/2
+    relaxation  L = sqrt(Gamma) s-:    amplitude damping |1> -> |0> with probability
+                                       1 - exp(-Gamma tau)
+    excitation  L = sqrt(Gamma_up) s+: the same from |0> to |1>
+
+An insertion realises them for every qubit that has channels (the charger first, then battery
+qubits 1..N; the reversed order, channel by channel, in the second half of a Strang step, so
+the step stays symmetric), exactly (on average over instances for the random ones), and
+declares what the rest of the package needs to know: the extra qubits it uses, whether it is
+random (instances), whether its circuits stay unitary (statevector trajectories work), whether
+it runs on hardware and whether it has an OpenQASM form.
+
+    "channel"    the exact Lindblad map of each qubit's channels over tau as one Aer
+                 QuantumError instruction (``quantum_channel``; no transpiler pass removes it,
+                 unlike noise attached to ``id``); Aer only; every channel.
+    "pauli"      Z with probability p (random unitary unravelling), one draw per instance;
+                 dephasing only (a random unitary cannot realise a non-unital channel).
+    "gaussian"   RZ(phi), phi ~ Normal(0, variance 2 gamma tau): E[exp(-i phi)] = exp(-gamma tau);
+                 dephasing only.
+    "collision"  an ancilla |0> that meets the qubit and is reset: RZX(theta) with
+                 cos(theta) = exp(-gamma tau) for dephasing; CRY(2 asin sqrt(q)) then CX back
+                 for damping with q = 1 - exp(-Gamma tau) (X on both sides for excitation);
+                 runs on hardware with mid-circuit reset.
+    "none"       no dissipator in the circuit (the closed-system Trotter circuit).
 
 A new kind is a subclass with :meth:`Insertion.append` (and :meth:`Insertion.draw` when random)
 and one line in :data:`INSERTIONS`.
@@ -34,26 +47,49 @@ import numpy as np
 from numpy.typing import NDArray
 from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
+from scipy.linalg import expm
 
 from qbcircuit._checks import QbcircuitError
-from qbcircuit.model import StarModel
+from qbcircuit.model import OPERATORS, Dissipator, StarModel
 
 __all__ = [
     "INSERTIONS",
     "Insertion",
+    "damping_probability",
     "insertion",
     "phase_flip_probability",
+    "qubit_channels",
 ]
 
 
-def phase_flip_probability(rate: float, duration: float) -> float:
-    """p with (1 - 2p) = exp(-gamma tau): the phase flip equal to dephasing for a time tau."""
-    return (1 - math.exp(-rate * duration)) / 2
+def phase_flip_probability(rate: Any, duration: float) -> Any:
+    """p with (1 - 2p) = exp(-gamma tau): the phase flip equal to dephasing for a time tau
+    (``rate`` may be an array)."""
+    return (1 - np.exp(-np.asarray(rate, dtype=float) * duration)) / 2
+
+
+def damping_probability(rate: float, duration: float) -> float:
+    """q = 1 - exp(-Gamma tau): the amplitude damping equal to relaxation for a time tau."""
+    return -math.expm1(-rate * duration)
+
+
+def _coherence_rate(channel: Dissipator) -> float:
+    """The rate an insertion takes: gamma (coherence decay) for dephasing, whose dissipator
+    rate is gamma/2; Gamma itself for relaxation and excitation."""
+    return 2 * channel.rate if channel.operator == "sz" else channel.rate
+
+
+def qubit_channels(model: StarModel) -> tuple[tuple[int, tuple[Dissipator, ...]], ...]:
+    """(qubit, its dissipators) for every qubit with one, charger first."""
+    groups: dict[int, list[Dissipator]] = {}
+    for channel in model.dissipators():
+        groups.setdefault(channel.qubit, []).append(channel)
+    return tuple((q, tuple(groups[q])) for q in sorted(groups))
 
 
 @dataclass(frozen=True)
 class Insertion:
-    """The dephasing of the charger (qubit 0) for a time tau, as circuit instructions.
+    """The model's dissipators for a time tau, as circuit instructions.
 
     Attributes:
         name: the kind, as written in configs.
@@ -62,8 +98,9 @@ class Insertion:
         unitary: each instance is a unitary circuit (no channel, no reset).
         hardware: runs on a device (no simulator-only instruction).
         qasm: has an OpenQASM 3 form.
-        channels: the model dissipators it realises (:meth:`StarModel.dissipators` names);
-            circuits of a model with any other dissipator are refused.
+        operators: the single-qubit operators of the channels it realises (sz: dephasing,
+            sminus: relaxation, splus: excitation); circuits of a model with any other
+            channel are refused.
     """
 
     name: ClassVar[str] = ""
@@ -72,38 +109,89 @@ class Insertion:
     unitary: ClassVar[bool] = True
     hardware: ClassVar[bool] = True
     qasm: ClassVar[bool] = True
-    channels: ClassVar[tuple[str, ...]] = ("charger_dephasing",)
+    operators: ClassVar[tuple[str, ...]] = ("sz", "sminus", "splus")
 
     def check_model(self, model: StarModel) -> None:
         """Refuse, in one sentence, a model with dissipators this insertion does not realise
         ("none" drops them all by choice)."""
-        missing = sorted({d.name for d in model.dissipators()} - set(self.channels))
+        missing = sorted({d.name for d in model.dissipators() if d.operator not in self.operators})
         if missing and self.name != "none":
+            why = (
+                "a random-unitary unravelling realises unital channels (dephasing) only"
+                if self.random
+                else f"it realises {', '.join(self.operators)} channels only"
+            )
             raise QbcircuitError(
-                f"The {self.name!r} insertion realises {', '.join(self.channels)} only; this "
-                f"model also has {', '.join(missing)} (use the exact or pulse path)."
+                f"The {self.name!r} insertion cannot realise {', '.join(missing)}: {why} (use "
+                "insertion 'channel' or 'collision', or the exact or pulse path)."
             )
 
-    def append(
-        self, circuit: QuantumCircuit, rate: float, tau: float, rng: np.random.Generator | None
+    def draws(self, model: StarModel) -> bool:
+        """Circuits of ``model`` hold random angles (a random kind, a dissipator to realise)."""
+        return self.random and bool(model.dissipators())
+
+    def insert(
+        self,
+        circuit: QuantumCircuit,
+        model: StarModel,
+        tau: float,
+        rng: np.random.Generator | None,
+        reverse: bool = False,
     ) -> None:
-        """Append the insertion for a time ``tau`` at dephasing ``rate``; a random kind with no
-        ``rng`` appends its angle as a fresh parameter ``phi[k]`` (a template)."""
+        """Append every channel of ``model`` for a time ``tau``: qubit by qubit, charger first
+        (``reverse``: the mirror order, for the second half of a symmetric step). A random
+        kind with no ``rng`` appends its angles as fresh parameters ``phi[k]`` (a template)
+        and records each one's rate in ``circuit.metadata["insertion"]["rates"]``."""
+        groups = qubit_channels(model)
+        for qubit, channels in reversed(groups) if reverse else groups:
+            self.append_qubit(circuit, qubit, channels[::-1] if reverse else channels, tau, rng)
+
+    def append_qubit(
+        self,
+        circuit: QuantumCircuit,
+        qubit: int,
+        channels: tuple[Dissipator, ...],
+        tau: float,
+        rng: np.random.Generator | None,
+    ) -> None:
+        """The channels of one qubit, one after the other (dephasing commutes with damping;
+        relaxation and excitation do not, and the mirrored order keeps the step symmetric)."""
+        for channel in channels:
+            self.append(circuit, qubit, channel.operator, _coherence_rate(channel), tau, rng)
+
+    def append(
+        self,
+        circuit: QuantumCircuit,
+        qubit: int,
+        operator: str,
+        rate: float,
+        tau: float,
+        rng: np.random.Generator | None,
+    ) -> None:
+        """Append one channel (``operator`` on ``qubit`` at ``rate``, see
+        :func:`_coherence_rate`) for a time ``tau``."""
 
     def draw(
-        self, rate: float, tau: float, shape: tuple[int, ...], rng: np.random.Generator
+        self, rates: Any, tau: float, shape: tuple[int, ...], rng: np.random.Generator
     ) -> NDArray[np.float64]:
-        """Values of a template's parameters (zeros for kinds without any)."""
+        """Values of a template's parameters (zeros for kinds without any); ``rates``: the
+        dephasing rate of each column."""
         return np.zeros(shape)
 
 
-def _parameter(circuit: QuantumCircuit) -> Parameter:
+def _parameter(circuit: QuantumCircuit, rate: float) -> Parameter:
+    info = (circuit.metadata or {}).get("insertion")
+    if info is not None:
+        info.setdefault("rates", []).append(rate)
     return Parameter(f"phi[{len(circuit.parameters):05d}]")
 
 
 @dataclass(frozen=True)
 class NoInsertion(Insertion):
     name: ClassVar[str] = "none"
+
+    def insert(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -113,19 +201,36 @@ class ChannelInsertion(Insertion):
     hardware: ClassVar[bool] = False
     qasm: ClassVar[bool] = False
 
-    def append(
-        self, circuit: QuantumCircuit, rate: float, tau: float, rng: np.random.Generator | None
+    def append_qubit(
+        self,
+        circuit: QuantumCircuit,
+        qubit: int,
+        channels: tuple[Dissipator, ...],
+        tau: float,
+        rng: np.random.Generator | None,
     ) -> None:
-        circuit.append(_phase_flip_error(phase_flip_probability(rate, tau)), [0])
+        key = tuple((d.operator, d.rate) for d in channels)
+        circuit.append(_qubit_error(key, tau), [qubit])
 
 
-@lru_cache(maxsize=64)
-def _phase_flip_error(p: float) -> Any:
-    """Aer's phase-flip QuantumError, built once per probability (a circuit holds one
-    instance per step: building it is the costly part of the instruction)."""
-    from qiskit_aer.noise import pauli_error
+@lru_cache(maxsize=256)
+def _qubit_error(channels: tuple[tuple[str, float], ...], tau: float) -> Any:
+    """Aer's QuantumError of exp(tau sum_k D[L_k]) on one qubit, built once per (channels,
+    tau) (a circuit holds one instance per step: building it is the costly part): the phase
+    flip itself for dephasing alone, else the exact map of the summed generator."""
+    from qiskit.quantum_info import SuperOp
+    from qiskit_aer.noise import QuantumError, pauli_error
 
-    return pauli_error([("Z", p), ("I", 1 - p)])
+    if len(channels) == 1 and channels[0][0] == "sz":
+        p = float(phase_flip_probability(2 * channels[0][1], tau))
+        return pauli_error([("Z", p), ("I", 1 - p)])
+    eye = np.eye(2)
+    generator = np.zeros((4, 4), dtype=complex)
+    for operator, rate in channels:  # column stacking: vec(A rho B) = (B^T (x) A) vec(rho)
+        jump = np.sqrt(rate) * OPERATORS[operator]
+        decay = jump.conj().T @ jump
+        generator += np.kron(jump.conj(), jump) - (np.kron(eye, decay) + np.kron(decay.T, eye)) / 2
+    return QuantumError(SuperOp(expm(tau * generator)))
 
 
 @dataclass(frozen=True)
@@ -134,19 +239,26 @@ class PauliInsertion(Insertion):
 
     name: ClassVar[str] = "pauli"
     random: ClassVar[bool] = True
+    operators: ClassVar[tuple[str, ...]] = ("sz",)
 
     def append(
-        self, circuit: QuantumCircuit, rate: float, tau: float, rng: np.random.Generator | None
+        self,
+        circuit: QuantumCircuit,
+        qubit: int,
+        operator: str,
+        rate: float,
+        tau: float,
+        rng: np.random.Generator | None,
     ) -> None:
         if rng is None:
-            circuit.rz(_parameter(circuit), 0)
+            circuit.rz(_parameter(circuit, rate), qubit)
         elif rng.random() < phase_flip_probability(rate, tau):
-            circuit.z(0)
+            circuit.z(qubit)
 
     def draw(
-        self, rate: float, tau: float, shape: tuple[int, ...], rng: np.random.Generator
+        self, rates: Any, tau: float, shape: tuple[int, ...], rng: np.random.Generator
     ) -> NDArray[np.float64]:
-        flips = rng.random(size=shape) < phase_flip_probability(rate, tau)
+        flips = rng.random(size=shape) < phase_flip_probability(rates, tau)
         return np.where(flips, np.pi, 0.0)
 
 
@@ -154,34 +266,57 @@ class PauliInsertion(Insertion):
 class GaussianInsertion(Insertion):
     name: ClassVar[str] = "gaussian"
     random: ClassVar[bool] = True
+    operators: ClassVar[tuple[str, ...]] = ("sz",)
 
     def append(
-        self, circuit: QuantumCircuit, rate: float, tau: float, rng: np.random.Generator | None
+        self,
+        circuit: QuantumCircuit,
+        qubit: int,
+        operator: str,
+        rate: float,
+        tau: float,
+        rng: np.random.Generator | None,
     ) -> None:
         if rng is None:
-            circuit.rz(_parameter(circuit), 0)
+            circuit.rz(_parameter(circuit, rate), qubit)
         else:
-            circuit.rz(float(rng.normal(0.0, math.sqrt(2 * rate * tau))), 0)
+            circuit.rz(float(rng.normal(0.0, math.sqrt(2 * rate * tau))), qubit)
 
     def draw(
-        self, rate: float, tau: float, shape: tuple[int, ...], rng: np.random.Generator
+        self, rates: Any, tau: float, shape: tuple[int, ...], rng: np.random.Generator
     ) -> NDArray[np.float64]:
-        return np.asarray(rng.normal(0.0, math.sqrt(2 * rate * tau), size=shape))
+        scale = np.sqrt(2 * np.asarray(rates, dtype=float) * tau)
+        return np.asarray(rng.normal(0.0, 1.0, size=shape) * scale)
 
 
 @dataclass(frozen=True)
 class CollisionInsertion(Insertion):
-    """A fresh ancilla (the last qubit) per insertion: RZX(theta), then reset."""
+    """A fresh ancilla (the last qubit) per channel: an interaction, then reset."""
 
     name: ClassVar[str] = "collision"
     extra_qubits: ClassVar[int] = 1
     unitary: ClassVar[bool] = False
 
     def append(
-        self, circuit: QuantumCircuit, rate: float, tau: float, rng: np.random.Generator | None
+        self,
+        circuit: QuantumCircuit,
+        qubit: int,
+        operator: str,
+        rate: float,
+        tau: float,
+        rng: np.random.Generator | None,
     ) -> None:
-        ancilla = circuit.qubits[-1]
-        circuit.rzx(math.acos(math.exp(-rate * tau)), circuit.qubits[0], ancilla)
+        system, ancilla = circuit.qubits[qubit], circuit.qubits[-1]
+        if operator == "sz":
+            circuit.rzx(math.acos(math.exp(-rate * tau)), system, ancilla)
+        else:  # |1>|0> -> sqrt(1-q) |1>|0> + sqrt(q) |0>|1>; |0>|0> unchanged
+            if operator == "splus":
+                circuit.x(system)
+            angle = 2 * math.asin(math.sqrt(damping_probability(rate, tau)))
+            circuit.cry(angle, system, ancilla)
+            circuit.cx(ancilla, system)
+            if operator == "splus":
+                circuit.x(system)
         circuit.reset(ancilla)
 
 

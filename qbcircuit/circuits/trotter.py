@@ -3,16 +3,19 @@
 One unitary step U(dt) is built from exact gates of each term of H:
 
     drive      F X_0                         -> RX(2 F dt) on qubit 0
-    coupling   (g/2)(X_0 X_j + Y_0 Y_j)      -> XXPlusYYGate(2 g dt, 0) on (0, j)
-    detunings  -(dC/2) Z_0, -(dB/2) Z_j      -> RZ(-dC dt) on 0, RZ(-dB dt) on j
+    coupling   (g_j/2)(X_0 X_j + Y_0 Y_j)    -> XXPlusYYGate(2 g_j dt, 0) on (0, j)
+    detunings  -(dC/2) Z_0, -(dB_j/2) Z_j    -> RZ(-dC dt) on 0, RZ(-dB_j dt) on j
 
 Order 1 (Lie) applies them once; order 2 (Strang) applies the sequence for dt/2 and then the
 reversed sequence for dt/2. The coupling gates share qubit 0 and do not commute, so their order is
 a Trotter choice (``ordering``): "fixed" (1..N every step), "palindromic" (1..N and N..1 on
 alternating steps) or "randomized" (a seeded random permutation per step).
 
-The charger's dephasing is inserted after the unitary step (order 1) or as D(dt/2) U(dt) D(dt/2)
-(order 2), in one of the forms of :mod:`qbcircuit.circuits.insertions`.
+The model's dissipators are inserted after the unitary step (order 1) or as
+D(dt/2) U(dt) D'(dt/2) (order 2, D' the mirror order of D's channels), in one of the forms of
+:mod:`qbcircuit.circuits.insertions`. A circuit over a time span starts by preparing the
+model's initial state from |0...0>: X on each qubit that starts in |1>, or a state
+preparation of the Dicke state |N/2, n> on the battery qubits.
 :func:`build_trotter_template` leaves the random angles as circuit parameters, so K instances
 are one circuit with K rows of values (:func:`dephasing_values`): one PUB on a device,
 transpiled once.
@@ -41,6 +44,7 @@ __all__ = [
     "coupling_orders",
     "dephasing_values",
     "merge_gates",
+    "prepare_initial",
     "steps_for",
 ]
 
@@ -77,19 +81,37 @@ def _registers(model: StarModel, kind: Insertion) -> QuantumCircuit:
     return QuantumCircuit(system)
 
 
+def prepare_initial(circuit: QuantumCircuit, model: StarModel) -> None:
+    """Append the preparation of the model's initial state from all qubits in |0>."""
+    if model.charger_initial:
+        circuit.x(0)
+    excited, n = model.dicke_excitations, model.n_batteries
+    if excited is None or excited in (0, n):  # a product of basis states
+        bits = [int(b) for b in model.battery_initial] if excited is None else [excited // n] * n
+        for j in (j for j, bit in enumerate(bits, start=1) if bit):
+            circuit.x(j)
+        return
+    from qiskit.circuit.library import StatePreparation
+
+    ket = model.initial_ket("full").reshape([2] * model.n_qubits)  # axes q_N, ..., q_0
+    battery = ket[..., model.charger_initial].reshape(-1)  # the battery's own amplitudes
+    circuit.append(StatePreparation(battery, label=f"dicke {excited}"), range(1, n + 1))
+
+
 def _unitary_sweep(
     circuit: QuantumCircuit, model: StarModel, tau: float, couplings: Sequence[int], reverse: bool
 ) -> None:
     """exp(-i tau H_term) for every term, in sequence (or the reversed sequence)."""
     ops: list[tuple[str, int]] = [("drive", 0), ("detune", 0)]
     ops += [("couple", j) for j in couplings] + [("detune", j) for j in couplings]
+    couplings_j, detunings_j = model.battery_couplings, model.battery_detunings
     for term, qubit in reversed(ops) if reverse else ops:
         if term == "drive" and model.drive:
             circuit.rx(2 * model.drive * tau, 0)
-        elif term == "couple" and model.coupling:
-            circuit.append(XXPlusYYGate(2 * model.coupling * tau, 0.0), [0, qubit])
+        elif term == "couple" and couplings_j[qubit - 1]:
+            circuit.append(XXPlusYYGate(2 * float(couplings_j[qubit - 1]) * tau, 0.0), [0, qubit])
         elif term == "detune":
-            detuning = model.charger_detuning if qubit == 0 else model.battery_detuning
+            detuning = model.charger_detuning if qubit == 0 else float(detunings_j[qubit - 1])
             if detuning:
                 circuit.rz(-detuning * tau, qubit)
 
@@ -105,19 +127,14 @@ def _append_step(
     template: bool = False,
 ) -> None:
     noise = None if template else rng
-
-    def dephase(tau: float) -> None:
-        if model.dephasing > 0:
-            kind.append(circuit, model.dephasing, tau, noise)
-
     if order == 1:
         _unitary_sweep(circuit, model, dt, couplings, reverse=False)
-        dephase(dt)
+        kind.insert(circuit, model, dt, noise)
     else:
-        dephase(dt / 2)
+        kind.insert(circuit, model, dt / 2, noise)
         _unitary_sweep(circuit, model, dt / 2, couplings, reverse=False)
         _unitary_sweep(circuit, model, dt / 2, couplings, reverse=True)
-        dephase(dt / 2)
+        kind.insert(circuit, model, dt / 2, noise, reverse=True)
 
 
 def build_trotter_step(
@@ -189,6 +206,7 @@ def build_trotter_circuit(
     circuit = _registers(model, kind)
     if template:
         circuit.metadata = {"insertion": {"kind": kind.name, "tau": t / steps / order}}
+    prepare_initial(circuit, model)
     for couplings in coupling_orders(model.n_batteries, steps, ordering, rng):
         _append_step(circuit, model, t / steps, order, couplings, kind, rng, template)
     return circuit
@@ -237,7 +255,8 @@ def dephasing_values(
 ) -> NDArray[np.float64]:
     """Random angles for ``template`` (from :func:`build_trotter_template`), shape
     (instances, template.num_parameters), columns in ``template.parameters`` order, drawn by
-    the template's insertion; every insertion of one template lasts the same tau.
+    the template's insertion; every insertion of one template lasts the same tau, and each
+    column has the rate its channel recorded in the template.
     """
     info = template.metadata.get("insertion") if template.metadata else None
     if not info:
@@ -247,7 +266,8 @@ def dephasing_values(
     shape = (instances, template.num_parameters)
     if not template.num_parameters:
         return np.zeros(shape)
-    return insertion(info["kind"]).draw(model.dephasing, float(info["tau"]), shape, rng)
+    rates = np.asarray(info["rates"], dtype=float)
+    return insertion(info["kind"]).draw(rates, float(info["tau"]), shape, rng)
 
 
 def merge_gates(circuit: QuantumCircuit) -> QuantumCircuit:
@@ -297,6 +317,7 @@ def build_snapshot_circuit(
             circuit.append(SaveDensityMatrix(len(battery), label=f"b{k}"), battery)
             circuit.append(SaveDensityMatrix(1, label=f"c{k}"), [0])
 
+    prepare_initial(circuit, model)
     snapshot(0)
     total = max(snapshot_steps, default=0)
     built: dict[tuple[int, ...], QuantumCircuit] = {}  # a deterministic step, once per ordering

@@ -99,7 +99,7 @@ def check_propagation(
     """Refuse, with the estimate, a generic propagation over ``span`` beyond the time budget."""
     if span <= 0:
         return
-    h = model.hamiltonian("dicke" if basis == "permutation" else basis)  # type: ignore[arg-type]
+    h = model.hamiltonian("dicke" if basis == "permutation" else basis)
     dim = h.shape[0]
     norm = 2 * float(np.max(np.asarray(abs(h).sum(axis=0)), initial=0.0)) + 2 * sum(
         d.rate for d in model.dissipators()

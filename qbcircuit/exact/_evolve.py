@@ -21,7 +21,12 @@ from qbcircuit.exact._liouvillian import (
     propagate,
     split_charger,
 )
-from qbcircuit.exact._permutation import SpinSectors, battery_channels, permutation_rows
+from qbcircuit.exact._permutation import (
+    SpinSectors,
+    battery_channels,
+    check_symmetric,
+    permutation_rows,
+)
 from qbcircuit.exact._resonant import resonant_blocks
 from qbcircuit.model import StarModel
 from qbcircuit.observables import BatteryState
@@ -64,11 +69,14 @@ BASES = ("auto", "full", "dicke", "permutation")
 
 def _choose_basis(model: StarModel, basis: str) -> Literal["full", "dicke", "permutation"]:
     check_choice("basis", basis, BASES)
-    if basis == "auto":
-        if not model.charger_channels_only:
+    if basis == "auto":  # disorder or an asymmetric product state: the full space
+        if model.symmetric and not model.charger_channels_only:
             return "permutation"
-        return "full" if model.n_batteries <= AUTO_FULL_MAX_BATTERIES else "dicke"
+        if model.symmetric and model.n_batteries > AUTO_FULL_MAX_BATTERIES:
+            return "dicke"
+        basis = "full"
     if basis == "dicke":
+        check_symmetric(model, "basis='dicke'")
         if not model.charger_channels_only:
             raise QbcircuitError(
                 "basis='dicke' is exact only while every dissipator acts on the charger; this "
@@ -94,7 +102,11 @@ def _battery_channel_names(model: StarModel) -> str:
 
 def _uses_blocks(model: StarModel, basis: str) -> bool:
     return (
-        basis == "dicke" and model.is_resonant and model.drive > 0 and model.pure_charger_dephasing
+        basis == "dicke"
+        and model.is_resonant
+        and model.drive > 0
+        and model.pure_charger_dephasing
+        and model.ground_initial
     )
 
 
@@ -210,7 +222,7 @@ def evolve(
     progress: bool = False,
     time_budget: float | None = None,
 ) -> Trajectory:
-    """Exact trajectory of the battery from all qubits in |0>.
+    """Exact trajectory of the battery from the model's initial state.
 
     Args:
         model: the star battery.
@@ -218,8 +230,9 @@ def evolve(
         basis: "full" (2^(N+1) space), "dicke" (2(N+1) sector; every dissipator on the
             charger), "permutation" (the spin sectors, O(N^3); homogeneous battery-local
             noise) or "auto": the permutation route when a battery qubit has a dissipator,
-            else full for N <= AUTO_FULL_MAX_BATTERIES and the Dicke sector above. All are
-            exact from all-ground where they apply.
+            else full for N <= AUTO_FULL_MAX_BATTERIES and the Dicke sector above; the full
+            space for unequal couplings or detunings or an asymmetric initial product state.
+            Each is exact where it applies.
         keep_states: keep the battery states (shape (T, D, D)); "auto" keeps them up to 64 MiB.
         solver: "auto" (the fastest exact route: resonant blocks where they apply) or
             "liouvillian" (the generic generator of the chosen basis, for cross-checks).

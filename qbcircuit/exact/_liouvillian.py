@@ -59,7 +59,7 @@ def liouvillian(model: StarModel, basis: Basis) -> sp.csr_matrix:
 def stationary_state(
     model: StarModel, basis: Basis = "dicke"
 ) -> tuple[NDArray[np.complex128], int]:
-    """The t -> infinity limit of the all-ground state from the kernel of the dense generator,
+    """The t -> infinity limit of the model's initial state from the kernel of the dense generator,
     and the kernel's dimension (the number of stationary states).
 
     With right and left kernel bases R and Q (null spaces of G and G^+), the limit of vec(rho0)
@@ -71,8 +71,7 @@ def stationary_state(
     with threadpool_limits(limits=1, user_api="blas"):  # reproducible across executors
         right = la.null_space(generator, rcond=rcond)
         left = la.null_space(generator.conj().T, rcond=rcond)
-    start = np.zeros(dim * dim, dtype=complex)
-    start[0] = 1.0
+    start = model.initial_state(basis).reshape(-1)
     overlap = left.conj().T @ right
     rho = (right @ np.linalg.solve(overlap, left.conj().T @ start)).reshape(dim, dim)
     rho = (rho + rho.conj().T) / 2
@@ -207,7 +206,7 @@ def taylor_step(
 
 
 class Propagation:
-    """rho(t) of the all-ground state, carried forward in time: :meth:`advance` moves the
+    """rho(t) of the model's initial state, carried forward in time: :meth:`advance` moves the
     state to a later time; :attr:`checkpoint` is the current (time, state), from which
     :meth:`from_checkpoint` gives any later time without moving (a root search between two
     scanned times never integrates from t = 0 again). Real matrix form when the charger's
@@ -221,20 +220,17 @@ class Propagation:
         self._hermitian = HermitianGenerator(model, basis) if hermitian else None  # type: ignore[arg-type]
         state: Any
         if self._vector:
-            from qbcircuit.exact._permutation import permutation_generator
+            from qbcircuit.exact._permutation import initial_vector, permutation_generator
 
-            self._generator = VectorGenerator(permutation_generator(model)[0])
-            state = np.zeros(self._generator.matrix.shape[0], dtype=complex)
-            state[0] = 1.0  # all-ground: sector j = N/2, b = 0, charger 0
+            generator, sectors = permutation_generator(model)
+            self._generator = VectorGenerator(generator)
+            state = initial_vector(model, sectors)
         elif self._hermitian is not None:
-            dim = self._hermitian.h.shape[0]
-            r, i = np.zeros((dim, dim)), np.zeros((dim, dim))
-            r[0, 0] = 1.0
-            state = (r, i)
+            rho0 = model.initial_state(basis)  # type: ignore[arg-type]
+            state = (np.ascontiguousarray(rho0.real), np.ascontiguousarray(rho0.imag))
         else:
             self._generator = VectorGenerator(liouvillian(model, basis))  # type: ignore[arg-type]
-            state = np.zeros(self._generator.matrix.shape[0], dtype=complex)
-            state[0] = 1.0
+            state = model.initial_state(basis).reshape(-1)  # type: ignore[arg-type]
         self.checkpoint: tuple[float, Any] = (0.0, state)
 
     def _after(self, state: Any, duration: float) -> Any:

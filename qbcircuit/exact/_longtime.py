@@ -31,6 +31,7 @@ from qbcircuit.exact._liouvillian import (
 from qbcircuit.exact._permutation import (
     PERMUTATION_LIMIT_MAX_BATTERIES,
     battery_channels,
+    check_symmetric,
     permutation_generator,
     permutation_rows,
     stationary_vector,
@@ -74,6 +75,7 @@ def check_long_time(
             f"{what} needs `dephasing` > 0 (or another dissipator, `charger_relaxation`), got "
             "none: without one the battery never settles."
         )
+    check_symmetric(model, what)
     if not model.charger_channels_only:  # battery-local noise: the permutation route
         battery_channels(model)
         if model.n_batteries > PERMUTATION_LIMIT_MAX_BATTERIES:
@@ -84,15 +86,22 @@ def check_long_time(
             )
         return
     check_memory(model, "dicke", _uses_blocks(model, "dicke"), what)
-    if not model.pure_charger_dephasing and model.n_batteries > REACH_DENSE_MAX_BATTERIES:
+    if _dense_kernel(model) and model.n_batteries > REACH_DENSE_MAX_BATTERIES:
         names = ", ".join(sorted({d.name for d in model.dissipators()}))
+        start = "" if model.ground_initial else ", from a state other than all-ground,"
         raise QbcircuitError(
-            f"{what} of a model with {names} uses the "
+            f"{what} of a model with {names}{start} uses the "
             f"kernel of the dense sector generator, available up to N = "
             f"{REACH_DENSE_MAX_BATTERIES}, got N = {model.n_batteries}."
         )
     if horizon is not None and _uses_blocks(model, "dicke"):
         check_evolve(model, [check_positive("horizon", horizon)], basis="dicke")  # E, W there
+
+
+def _dense_kernel(model: StarModel) -> bool:
+    """The limit needs the kernel of the dense sector generator: not unital, or resonant from
+    a state the block projection does not cover (anything but all-ground)."""
+    return not model.pure_charger_dephasing or (model.is_resonant and not model.ground_initial)
 
 
 _PERMUTATION_GAP_MAX = max(
@@ -120,7 +129,7 @@ def _limit(
         limit, charger, _ = next(permutation_rows(sectors, iter([vector])))
         at = observables.values(limit, omega0, ["energy", "ergotropy"])
         return at["energy"], at["ergotropy"], 1, charger
-    if not model.pure_charger_dephasing:  # not unital: the kernel of the actual generator
+    if _dense_kernel(model):  # not unital, or another start: the kernel of the generator
         joint, stationary = stationary_state(model, "dicke")
         battery, excitation = split_charger(joint)
         energy = omega0 * float(np.real(np.diagonal(battery)) @ excitations)
@@ -153,17 +162,18 @@ def long_time(
     tolerance: float = DEFAULT_TOLERANCE,
     horizon: float = DEFAULT_HORIZON,
 ) -> LongTime:
-    """t -> infinity limit of the all-ground state (needs F, g, gamma > 0), with the time it
-    takes to get there.
+    """t -> infinity limit of the model's initial state (needs F, g and a dissipator), with
+    the time it takes to get there.
 
     With the charger's dephasing as the only channel the dynamics is unital with a Hermitian
     jump operator, so the limit is the orthogonal projection of the initial state onto the
     commutant of {H, sz_C}. At battery resonance that commutant is spanned by the N+1 block
     projectors of :mod:`qbcircuit.exact._resonant` (never an arbitrary kernel element); with
     the battery detuned it is the identity alone and the limit is the maximally mixed state of
-    the sector. With other dissipators (charger relaxation) the limit is the spectral
-    projection of the initial state onto the kernel of the sector generator
-    (N <= REACH_DENSE_MAX_BATTERIES).
+    the sector. With other dissipators (charger relaxation or excitation), or at resonance
+    from a state other than all-ground, the limit is the spectral projection of the initial
+    state onto the kernel of the sector generator (N <= REACH_DENSE_MAX_BATTERIES). With
+    battery-local noise it is the unique stationary state of the spin sectors.
 
     ``reach_time`` is a guaranteed bound: from then on |E(t) - E_inf| <= tolerance * E_inf
     (:mod:`qbcircuit.exact._reach`; at resonance for any N, detuned for
@@ -214,6 +224,8 @@ def _reach(
 def check_relaxation_time(model: StarModel) -> None:
     """Refuse, in one sentence, a model whose relaxation time needs a dense spectrum beyond
     DENSE_GAP_MAX_BATTERIES."""
+    if not model.homogeneous:
+        check_symmetric(model, "relaxation_time")
     if not model.charger_channels_only:
         battery_channels(model)
         if permutation_dimension(model.n_batteries) > _DENSE_GAP_MAX_DIM:

@@ -36,13 +36,15 @@ from numpy.typing import NDArray
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError
 from qbcircuit.exact._liouvillian import lindblad_generator
-from qbcircuit.model import OPERATORS, StarModel
+from qbcircuit.model import OPERATORS, StarModel, check_symmetric
 from qbcircuit.observables import BatteryState
 
 __all__ = [
     "PERMUTATION_LIMIT_MAX_BATTERIES",
     "SpinSectors",
     "battery_channels",
+    "check_symmetric",
+    "initial_vector",
     "permutation_generator",
     "permutation_rows",
     "sector_energy",
@@ -81,8 +83,10 @@ class SpinSectors:
 def battery_channels(model: StarModel) -> dict[str, float]:
     """{operator: rate} of the battery-local channels, each on every battery qubit alike.
 
-    Refuses a channel that acts on some battery qubits only or with unequal rates (the state
-    then leaves the permutation-invariant space)."""
+    Refuses a channel that acts on some battery qubits only or with unequal rates, and a
+    battery whose qubits differ in coupling or detuning or start in an asymmetric product
+    state (the state then leaves the permutation-invariant space)."""
+    check_symmetric(model, "The permutation-invariant route")
     found: dict[str, dict[int, float]] = {}
     for d in model.dissipators():
         if d.qubit != 0:
@@ -101,6 +105,15 @@ def battery_channels(model: StarModel) -> dict[str, float]:
             f"{sorted(set(channels) - {'sz', 'sminus'})}; use basis='full'."
         )
     return channels
+
+
+def initial_vector(model: StarModel, sectors: SpinSectors) -> NDArray[np.complex128]:
+    """The model's initial state on the concatenated sectors: |c> (x) |N/2, n> lies in the
+    symmetric sector j = N/2 (the first), at joint index 2 n + c."""
+    vector = np.zeros(sectors.dimension, dtype=complex)
+    index = 2 * (model.dicke_excitations or 0) + model.charger_initial
+    vector[index * int(sectors.joint[0]) + index] = 1.0
+    return vector
 
 
 def _sector_hamiltonian(model: StarModel, two_j: int) -> sp.csr_matrix:

@@ -127,7 +127,7 @@ def resonant_modes(model: StarModel, blocks: ResonantBlocks, target: float) -> M
 def dense_modes(model: StarModel) -> tuple[Modes, NDArray[np.complex128], NDArray[np.complex128]]:
     """Decaying modes of the Dicke-sector Liouvillian of a model whose sector generator is
     diagonalisable (the detuned star, or any model with charger channels only), and
-    (eigenvalues, right eigenvectors times the all-ground state's coefficients) to evaluate
+    (eigenvalues, right eigenvectors times the initial state's coefficients) to evaluate
     rho(t) at any t (the stationary modes included)."""
     generator = liouvillian(model, "dicke").toarray()
     dim = math.isqrt(generator.shape[0])
@@ -137,7 +137,7 @@ def dense_modes(model: StarModel) -> tuple[Modes, NDArray[np.complex128], NDArra
     with threadpool_limits(limits=1, user_api="blas"):
         values, left, right = la.eig(generator, left=True, right=True)
     norms = np.einsum("ij,ij->j", left.conj(), right)
-    coefficients = left[0].conj() / norms  # of the all-ground state, rho0 = e_0
+    coefficients = (left.conj().T @ model.initial_state("dicke").reshape(-1)) / norms
     stationary = np.abs(values) <= 1e-9 * max(1.0, float(np.abs(values).max()))
     levels = model.omega0 * np.repeat(np.arange(dim // 2, dtype=float), 2)  # charger fastest
     energy_rows = right[np.arange(dim) * (dim + 1)]  # diagonal entries rho_ii of each mode

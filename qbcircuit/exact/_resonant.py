@@ -200,10 +200,14 @@ def resonant_blocks(model: StarModel) -> ResonantBlocks:
     0, N, 1, N-1, 2, ... it is tridiagonal. Its eigenpairs (s_k, u_k) give b_k = |s_k| and
     v_k = sign(s_k) R u_k exactly paired, so <u|n|u> + <v|n|v> = N holds in every block.
     """
-    if not model.is_resonant or model.drive <= 0 or not model.pure_charger_dephasing:
+    if (
+        not (model.is_resonant and model.homogeneous)
+        or model.drive <= 0
+        or not model.pure_charger_dephasing
+    ):
         raise ValueError(
-            "resonant_blocks needs battery_detuning = 0, drive > 0 and the charger's "
-            "dephasing as the only channel"
+            "resonant_blocks needs a homogeneous battery at battery_detuning = 0, drive > 0 "
+            "and the charger's dephasing as the only channel"
         )
     n, f, g = model.n_batteries, model.drive, model.coupling
     a = np.concatenate(([0.0], dicke.jminus_offdiagonal(n)))  # a[m] = <m-1|J-|m>

@@ -74,6 +74,14 @@ class TomographyExperiment:
                 f"got {self.shots!r}."
             )
         TomographySettings(self.scheme, self.model.n_batteries)
+        if self.scheme == "permutation" and not (
+            self.model.symmetric and self.model.charger_channels_only
+        ):
+            raise QbcircuitError(
+                "The permutation tomography scheme fits the battery in its symmetric (Dicke) "
+                "subspace, which this model's state leaves (unequal couplings or detunings, an "
+                "asymmetric start or battery-local noise); use scheme 'pauli'."
+            )
         check_integer("calibration_shots", self.calibration_shots, low=0)
         check_seed("seed", self.seed)
         if self.circuit_count > MAX_CIRCUITS:
@@ -99,7 +107,7 @@ class TomographyExperiment:
     @property
     def random_angles(self) -> bool:
         """The circuits draw angles (one template, a row of values per instance)."""
-        return self.kind.random and self.model.dephasing > 0
+        return self.kind.draws(self.model)
 
     @property
     def random(self) -> bool:

@@ -12,7 +12,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive
-from qbcircuit.model import StarModel
+from qbcircuit.model import StarModel, check_symmetric
 
 __all__ = [
     "ARRAY_LIBRARIES",
@@ -88,15 +88,19 @@ def lab_operators(
             return np.asarray(pauli.to_matrix(), dtype=complex)
 
         z_all = [("Z", [j], 1.0) for j in range(1, n + 1)]
-        static = op([("Z", [0], -w_c / 2)] + [(p, q, -w_b / 2 * c) for p, q, c in z_all])
+        # battery qubit j at w_d + dB_j (w_b itself when every dB_j = dB)
+        w_j = w_b + model.battery_detunings - model.battery_detuning
+        g_j = model.battery_couplings
+        static = op([("Z", [0], -w_c / 2)] + [("Z", [j], -w_j[j - 1] / 2) for j in range(1, n + 1)])
         if coupling_form == "flipflop":
-            pairs = [(p, [0, j], g / 2) for j in range(1, n + 1) for p in ("XX", "YY")]
+            pairs = [(p, [0, j], g_j[j - 1] / 2) for j in range(1, n + 1) for p in ("XX", "YY")]
         else:
-            pairs = [("XX", [0, j], g) for j in range(1, n + 1)]
+            pairs = [("XX", [0, j], g_j[j - 1]) for j in range(1, n + 1)]
         static = static + op(pairs)
         drives = [op([("X", [0], 1.0)]), op([("Y", [0], 1.0)])]
         frame = op([("Z", [0], -w_d / 2)] + [(p, q, -w_d / 2 * c) for p, q, c in z_all])
     elif basis == "dicke":
+        check_symmetric(model, "The pulse leg's basis='dicke'")
         eye_b, eye_c = np.eye(n + 1), np.eye(2)
         jplus, jz = dicke.jplus(n).toarray(), dicke.jz(n).toarray()
         static = np.asarray((w_c / 2) * np.kron(eye_b, _SZ) + w_b * np.kron(jz, eye_c), complex)

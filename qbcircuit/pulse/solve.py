@@ -38,7 +38,8 @@ def _chosen_basis(model: StarModel, basis: str) -> str:
         )
     if basis != "auto":
         return basis
-    return "full" if model.n_batteries <= 4 or not model.charger_channels_only else "dicke"
+    sector = model.charger_channels_only and model.symmetric
+    return "full" if model.n_batteries <= 4 or not sector else "dicke"
 
 
 def _dimension(model: StarModel, *args: object, basis: str = "auto", **kwargs: object) -> int:
@@ -167,9 +168,7 @@ def evolve(
         array_library="scipy_sparse" if vectorised else array_library,
         vectorized=vectorised,
     )
-    dim = operators["static"].shape[0]
-    rho0 = np.zeros((dim, dim), dtype=complex)
-    rho0[0, 0] = 1.0
+    rho0 = model.initial_state(basis)  # type: ignore[arg-type]
     t_span = [0.0, float(t[-1])] if t[-1] > 0 else [0.0, 1e-12]
     method = "DOP853" if array_library == "numpy" else "jax_odeint"
     result = solver.solve(
@@ -261,6 +260,11 @@ def evolve_batch(
     }
     if array_library == "numpy":
         return [evolve(model, times, array_library="numpy", **options) for model in models]
+    if not first.homogeneous:
+        raise QbcircuitError(
+            "The jax batch scales one coupling of every battery qubit; run models with "
+            "offsets or disorder one by one (pulse.evolve) or with array_library='numpy'."
+        )
     if not first.pure_charger_dephasing:
         raise QbcircuitError(
             "The jax batch carries the charger's dephasing as its only dissipator; run models "
@@ -306,9 +310,7 @@ def evolve_batch(
         rotating_frame=operators["frame"] if frame == "rotating" else None,
         array_library="jax",
     )
-    dim = operators["static"].shape[0]
-    rho0 = np.zeros((dim, dim), dtype=complex)
-    rho0[0, 0] = 1.0
+    rho0 = first.initial_state(chosen)  # type: ignore[arg-type]
     t_span = [0.0, float(t[-1])] if t[-1] > 0 else [0.0, 1e-12]
 
     def states(drive: Any, coupling: Any, dephasing: Any) -> Any:

@@ -1,0 +1,116 @@
+"""The star's operators as matrices and Pauli sums, in the full space or the Dicke sector
+(mixed into :class:`qbcircuit.model.StarModel`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from qiskit.quantum_info import SparsePauliOp
+
+from qbcircuit import dicke
+from qbcircuit._checks import QbcircuitError
+
+__all__ = ["Operators", "check_basis"]
+
+# Sector operators of the charger, index c = 0 (ground), 1 (excited).
+_SZ = sp.csr_matrix(np.diag([-1.0, 1.0]))
+_SPLUS = sp.csr_matrix(np.array([[0.0, 0.0], [1.0, 0.0]]))
+_SX = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+
+
+class Operators:
+    """H, H_B and the charger's dephasing operator of a :class:`~qbcircuit.model.StarModel`."""
+
+    n_batteries: int
+    drive: float
+    coupling: float
+    dephasing: float
+    charger_detuning: float
+    battery_detuning: float
+    omega0: float
+    if TYPE_CHECKING:  # defined by the model
+
+        @property
+        def homogeneous(self) -> bool: ...
+
+        @property
+        def battery_couplings(self) -> NDArray[np.float64]: ...
+
+        @property
+        def battery_detunings(self) -> NDArray[np.float64]: ...
+
+    @property
+    def n_qubits(self) -> int:
+        return self.n_batteries + 1
+
+    # ----------------------------------------------------------------- Pauli operators
+    def hamiltonian_pauli(self) -> SparsePauliOp:
+        """Rotating-frame H on N+1 qubits as a SparsePauliOp (qubit 0 = charger)."""
+        n = self.n_batteries
+        terms: list[tuple[str, list[int], float]] = [
+            ("Z", [0], -self.charger_detuning / 2),
+            ("X", [0], self.drive),
+        ]
+        couplings, detunings = self.battery_couplings, self.battery_detunings
+        for j in range(1, n + 1):
+            g = float(couplings[j - 1])
+            terms += [("Z", [j], -float(detunings[j - 1]) / 2)]
+            terms += [("XX", [0, j], g / 2), ("YY", [0, j], g / 2)]
+        return SparsePauliOp.from_sparse_list(terms, num_qubits=n + 1).simplify()
+
+    def battery_hamiltonian_pauli(self) -> SparsePauliOp:
+        """H_B = omega0 sum_j (1 - Z_j)/2 on N+1 qubits (identity on the charger)."""
+        n, w = self.n_batteries, self.omega0
+        terms: list[tuple[str, list[int], float]] = [("", [], w * n / 2)]
+        terms += [("Z", [j], -w / 2) for j in range(1, n + 1)]
+        return SparsePauliOp.from_sparse_list(terms, num_qubits=n + 1).simplify()
+
+    # ----------------------------------------------------------------- matrices
+    def hamiltonian(self, basis: str = "full") -> sp.csr_matrix:
+        """Rotating-frame H as a sparse matrix, 2^(N+1) ("full") or 2(N+1) ("dicke") square."""
+        if check_basis(basis) == "full":
+            return _sparse(self.hamiltonian_pauli())
+        if not self.homogeneous:
+            raise QbcircuitError(
+                "A battery with unequal couplings or detunings leaves the Dicke sector; use "
+                "basis='full'."
+            )
+        n = self.n_batteries
+        eye_b, eye_c = sp.identity(n + 1, format="csr"), sp.identity(2, format="csr")
+        jplus = dicke.jplus(n)
+        h = (
+            (self.charger_detuning / 2) * sp.kron(eye_b, _SZ)
+            + self.battery_detuning * sp.kron(dicke.jz(n), eye_c)
+            + self.drive * sp.kron(eye_b, _SX)
+            + self.coupling * (sp.kron(jplus.T, _SPLUS) + sp.kron(jplus, _SPLUS.T))
+        )
+        return sp.csr_matrix(h, dtype=complex)
+
+    def jump_operator(self, basis: str = "full") -> sp.csr_matrix:
+        """L = sqrt(gamma/2) sz_C in the requested basis."""
+        rate = np.sqrt(self.dephasing / 2)
+        if check_basis(basis) == "full":
+            z0 = SparsePauliOp.from_sparse_list([("Z", [0], -rate)], num_qubits=self.n_qubits)
+            return _sparse(z0)
+        eye_b = sp.identity(self.n_batteries + 1, format="csr")
+        return sp.csr_matrix(rate * sp.kron(eye_b, _SZ), dtype=complex)
+
+    def battery_hamiltonian(self, basis: str = "full") -> sp.csr_matrix:
+        """H_B (x) 1_C in the requested basis (diagonal: omega0 times the excitation count)."""
+        if check_basis(basis) == "full":
+            return _sparse(self.battery_hamiltonian_pauli())
+        levels = self.omega0 * np.repeat(np.arange(self.n_batteries + 1.0), 2)
+        return sp.diags(levels.astype(complex), 0, format="csr")
+
+
+def check_basis(basis: str) -> str:
+    if basis not in ("full", "dicke"):
+        raise QbcircuitError(f"Argument `basis` must be 'full' or 'dicke', got {basis!r}.")
+    return basis
+
+
+def _sparse(op: SparsePauliOp) -> sp.csr_matrix:
+    return sp.csr_matrix(op.to_matrix(sparse=True), dtype=complex)
