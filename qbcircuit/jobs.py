@@ -37,6 +37,7 @@ from qbcircuit.pipeline import (
     Plan,
     Tables,
     TomographyExperiment,
+    choose_ordering,
     combine,
     describe_cost,
     job_counts,
@@ -65,16 +66,19 @@ class JobsPending(QbcircuitError):
     """Some remote jobs are still queued or running; collect again later."""
 
 
-def hardware_experiment(config: RunConfig) -> TomographyExperiment:
+def hardware_experiment(config: RunConfig, ordering: str | None = None) -> TomographyExperiment:
     """The experiment of a config's [hardware] table (tomography settings from [tomography],
-    Trotter order and ordering from [aer])."""
+    Trotter order from [aer]; the coupling ordering ``ordering``, else [hardware] ordering,
+    whose "auto" is [aer]'s until a device decides, :func:`plan_experiment`)."""
     hw = config.hardware
+    if ordering is None:
+        ordering = config.aer.ordering if hw.ordering == "auto" else hw.ordering
     return TomographyExperiment(
         config.model,
         config.hardware_times(),
         config.hardware_dt(),
         order=config.aer.order,
-        ordering=config.aer.ordering,
+        ordering=ordering,
         insertion=hw.insertion,
         instances=hw.instances,
         shots=config.tomography.shots,
@@ -87,10 +91,20 @@ def hardware_experiment(config: RunConfig) -> TomographyExperiment:
 def plan_experiment(config: RunConfig, backend: bk.Backend, *, progress: bool = False) -> Plan:
     """The plan of a config's [hardware] experiment on ``backend``, refused before any
     submission when the insertion cannot run there, the register is too wide, or a circuit is
-    deeper than ``max_depth``."""
+    deeper than ``max_depth``. With [hardware] ordering = "auto" on a device (order 2), the
+    coupling order is the one with fewer two-qubit gates per step there: the routed star or
+    the swap network (:func:`qbcircuit.pipeline.choose_ordering`); the plan's ``layout``
+    records the choice and both counts."""
     hw = config.hardware
-    return plan_tomography(
-        hardware_experiment(config),
+    experiment = hardware_experiment(config)
+    counts: dict[str, float] = {}
+    if hw.ordering == "auto" and backend.device is not None and config.aer.order == 2:
+        chosen, counts = choose_ordering(
+            experiment, backend.device, optimization_level=hw.optimization_level, seed=hw.seed
+        )
+        experiment = hardware_experiment(config, ordering=chosen)
+    plan = plan_tomography(
+        experiment,
         backend,
         optimization_level=hw.optimization_level,
         layout_seed=hw.seed,
@@ -98,6 +112,8 @@ def plan_experiment(config: RunConfig, backend: bk.Backend, *, progress: bool = 
         depth_name="hardware.max_depth",
         progress=progress,
     )
+    plan.layout.update(ordering=experiment.ordering, two_qubit_per_step_by_ordering=counts)
+    return plan
 
 
 def _now() -> str:
@@ -228,7 +244,7 @@ def collect(
     document = read_job(folder / JOB_FILE)
     config = RunConfig.from_text(document["config"]["text"], document["config"]["source"])
     counts = _gather(folder, document, progress)
-    experiment = hardware_experiment(config)
+    experiment = hardware_experiment(config, ordering=document["layout"].get("ordering"))
     tables = Tables(experiment, document["pubs"], counts)
     calibration = tables.readout if mitigation is not False else None
     tomo = config.tomography

@@ -1,6 +1,8 @@
 """submit -> job file -> collect on the ideal Aer backend (both profiles): physics against exact,
 resuming an interrupted submission, a collect that never runs a circuit, refusals."""
 
+import dataclasses
+import importlib.util
 import json
 import math
 import textwrap
@@ -288,3 +290,23 @@ def test_swapped_or_edited_counts_are_refused(tmp_path):
     )
     with pytest.raises(QbcircuitError, match=r"register 'tomography' is not 4 counts"):
         jobs.collect(out)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("qiskit_ibm_runtime") is None, reason="cloud extra not installed"
+)
+def test_a_device_dry_run_reports_the_coupling_order_it_chose(tmp_path):
+    config = RunConfig.from_toml(write_config(tmp_path, stop=0.2, points=2))
+    config = dataclasses.replace(config, model=config.model.replace(n_batteries=6))
+    plan = jobs.plan_experiment(config, backends.resolve_backend("aer:torino"))
+    counts = plan.layout["two_qubit_per_step_by_ordering"]
+    assert plan.layout["ordering"] == "swap-network" == plan.experiment.ordering
+    assert counts["swap-network"] < counts["palindromic"]
+    assert "coupling order: swap-network; palindromic" in jobs.describe_cost(plan)
+    fixed = dataclasses.replace(
+        config, hardware=dataclasses.replace(config.hardware, ordering="palindromic")
+    )
+    assert (
+        jobs.plan_experiment(fixed, backends.resolve_backend("aer:torino")).layout["ordering"]
+        == "palindromic"
+    )

@@ -28,9 +28,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 from qiskit import QuantumCircuit, QuantumRegister
-from qiskit.circuit.library import XXPlusYYGate
 
 from qbcircuit._checks import QbcircuitError, check_integer, check_positive, renamed
+from qbcircuit.circuits._sweeps import network_sweep, unitary_sweep
 from qbcircuit.circuits.insertions import Insertion, insertion
 from qbcircuit.model import StarModel
 
@@ -48,7 +48,7 @@ __all__ = [
     "steps_for",
 ]
 
-ORDERINGS = ("fixed", "palindromic", "randomized")
+ORDERINGS = ("fixed", "palindromic", "randomized", "swap-network")
 
 
 def check_options(order: int, ordering: str, kind: str | Insertion) -> Insertion:
@@ -57,6 +57,11 @@ def check_options(order: int, ordering: str, kind: str | Insertion) -> Insertion
         raise QbcircuitError(f"Argument `order` must be 1 (Lie) or 2 (Strang), got {order!r}.")
     if ordering not in ORDERINGS:
         raise QbcircuitError(f"Argument `ordering` must be one of {ORDERINGS}, got {ordering!r}.")
+    if ordering == "swap-network" and order != 2:
+        raise QbcircuitError(
+            "The swap-network ordering needs order 2: its second half brings the charger back "
+            "along the line."
+        )
     return insertion(kind)
 
 
@@ -65,7 +70,7 @@ def coupling_orders(
 ) -> list[list[int]]:
     """The order of the N coupling gates (battery qubits 1..N) in each of ``steps`` steps."""
     forward = list(range(1, n_batteries + 1))
-    if ordering == "fixed":
+    if ordering in ("fixed", "swap-network"):
         return [forward] * steps
     if ordering == "palindromic":
         return [forward if k % 2 == 0 else forward[::-1] for k in range(steps)]
@@ -98,24 +103,6 @@ def prepare_initial(circuit: QuantumCircuit, model: StarModel) -> None:
     circuit.append(StatePreparation(battery, label=f"dicke {excited}"), range(1, n + 1))
 
 
-def _unitary_sweep(
-    circuit: QuantumCircuit, model: StarModel, tau: float, couplings: Sequence[int], reverse: bool
-) -> None:
-    """exp(-i tau H_term) for every term, in sequence (or the reversed sequence)."""
-    ops: list[tuple[str, int]] = [("drive", 0), ("detune", 0)]
-    ops += [("couple", j) for j in couplings] + [("detune", j) for j in couplings]
-    couplings_j, detunings_j = model.battery_couplings, model.battery_detunings
-    for term, qubit in reversed(ops) if reverse else ops:
-        if term == "drive" and model.drive:
-            circuit.rx(2 * model.drive * tau, 0)
-        elif term == "couple" and couplings_j[qubit - 1]:
-            circuit.append(XXPlusYYGate(2 * float(couplings_j[qubit - 1]) * tau, 0.0), [0, qubit])
-        elif term == "detune":
-            detuning = model.charger_detuning if qubit == 0 else float(detunings_j[qubit - 1])
-            if detuning:
-                circuit.rz(-detuning * tau, qubit)
-
-
 def _append_step(
     circuit: QuantumCircuit,
     model: StarModel,
@@ -125,15 +112,20 @@ def _append_step(
     kind: Insertion,
     rng: np.random.Generator,
     template: bool = False,
+    network: bool = False,
 ) -> None:
     noise = None if template else rng
     if order == 1:
-        _unitary_sweep(circuit, model, dt, couplings, reverse=False)
+        unitary_sweep(circuit, model, dt, couplings, reverse=False)
         kind.insert(circuit, model, dt, noise)
     else:
         kind.insert(circuit, model, dt / 2, noise)
-        _unitary_sweep(circuit, model, dt / 2, couplings, reverse=False)
-        _unitary_sweep(circuit, model, dt / 2, couplings, reverse=True)
+        if network:  # the same products, the charger carried along a line of batteries
+            network_sweep(circuit, model, dt / 2, reverse=False)
+            network_sweep(circuit, model, dt / 2, reverse=True)
+        else:
+            unitary_sweep(circuit, model, dt / 2, couplings, reverse=False)
+            unitary_sweep(circuit, model, dt / 2, couplings, reverse=True)
         kind.insert(circuit, model, dt / 2, noise, reverse=True)
 
 
@@ -158,8 +150,12 @@ def build_trotter_step(
     rng = np.random.default_rng(seed)
     circuit = _registers(model, kind)
     couplings = coupling_orders(model.n_batteries, 1, ordering, rng)[0]
-    _append_step(circuit, model, dt, order, couplings, kind, rng)
+    _append_step(circuit, model, dt, order, couplings, kind, rng, network=_line(ordering))
     return circuit
+
+
+def _line(ordering: str) -> bool:
+    return ordering == "swap-network"
 
 
 def steps_for(t: float, dt: float, *, name: str = "t") -> int:
@@ -208,7 +204,9 @@ def build_trotter_circuit(
         circuit.metadata = {"insertion": {"kind": kind.name, "tau": t / steps / order}}
     prepare_initial(circuit, model)
     for couplings in coupling_orders(model.n_batteries, steps, ordering, rng):
-        _append_step(circuit, model, t / steps, order, couplings, kind, rng, template)
+        _append_step(
+            circuit, model, t / steps, order, couplings, kind, rng, template, _line(ordering)
+        )
     return circuit
 
 
@@ -323,12 +321,12 @@ def build_snapshot_circuit(
     built: dict[tuple[int, ...], QuantumCircuit] = {}  # a deterministic step, once per ordering
     for k, couplings in enumerate(coupling_orders(model.n_batteries, total, ordering, rng), 1):
         if kind.random:
-            _append_step(circuit, model, dt, order, couplings, kind, rng)
+            _append_step(circuit, model, dt, order, couplings, kind, rng, network=_line(ordering))
         else:
             key = tuple(couplings)
             if key not in built:
                 step = circuit.copy_empty_like()
-                _append_step(step, model, dt, order, couplings, kind, rng)
+                _append_step(step, model, dt, order, couplings, kind, rng, network=_line(ordering))
                 built[key] = merge_gates(step) if merge else step
             circuit.compose(built[key], inplace=True, copy=False)
         snapshot(k)

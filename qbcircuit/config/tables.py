@@ -186,6 +186,7 @@ class HardwareConfig:
     stop: float | None = None
     points: int = 5
     insertion: str = "gaussian"
+    ordering: str = "auto"
     instances: int = 8
     max_depth: int = 20000
     mitigation: bool = True
@@ -205,6 +206,13 @@ class HardwareConfig:
                     self, name, check_positive(f"hardware.{name}", getattr(self, name))
                 )
         insertion(self.insertion, name="hardware.insertion")
+        from qbcircuit.circuits import ORDERINGS
+
+        if self.ordering != "auto" and self.ordering not in ORDERINGS:
+            raise QbcircuitError(
+                f"Argument `hardware.ordering` must be 'auto' or one of {ORDERINGS}, got "
+                f"{self.ordering!r}."
+            )
         for name, low in (
             ("points", 1),
             ("instances", 1),

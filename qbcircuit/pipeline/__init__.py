@@ -34,7 +34,13 @@ from qbcircuit.pipeline.cost import describe_cost, plan_cost
 from qbcircuit.pipeline.emulate import check_emulated_tomography, emulate_tomography
 from qbcircuit.pipeline.execute import Counts, execute, job_counts, job_ranges, submit_job
 from qbcircuit.pipeline.experiment import DEFAULT_INSTANCES, MAX_CIRCUITS, TomographyExperiment
-from qbcircuit.pipeline.plan import CALIBRATION, CHARGER, Plan, plan_tomography
+from qbcircuit.pipeline.plan import (
+    CALIBRATION,
+    CHARGER,
+    Plan,
+    choose_ordering,
+    plan_tomography,
+)
 from qbcircuit.pipeline.states import sample_from_states, setting_probabilities
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "Tables",
     "TomographyExperiment",
     "check_emulated_tomography",
+    "choose_ordering",
     "combine",
     "describe_cost",
     "emulate_tomography",

@@ -70,6 +70,11 @@ def describe_cost(plan: Plan) -> str:
         f"{cost['two_qubit_gates_max']} per circuit; depth <= {cost['depth_max']} (2-qubit "
         f"depth {cost['two_qubit_depth_max']})",
         f"layout: {plan.layout['chosen']} {plan.layout['initial'] or ''}".rstrip(),
+        f"coupling order: {plan.experiment.ordering}"
+        + "".join(
+            f"; {name} {count:g} 2-qubit gates per step"
+            for name, count in plan.layout.get("two_qubit_per_step_by_ordering", {}).items()
+        ),
         "estimated QPU time: "
         + (
             f"{qpu:.1f} s (shots x (duration + rep delay))"

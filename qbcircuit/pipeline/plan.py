@@ -26,7 +26,15 @@ from qbcircuit.pipeline.cost import plan_cost
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.tomography.settings import REGISTER
 
-__all__ = ["CALIBRATION", "CHARGER", "Plan", "plan_tomography", "templates"]
+__all__ = [
+    "CALIBRATION",
+    "CHARGER",
+    "ROUTED_ORDERING",
+    "Plan",
+    "choose_ordering",
+    "plan_tomography",
+    "templates",
+]
 
 CALIBRATION = "calibration"
 """Register of the readout-calibration circuits."""
@@ -130,6 +138,35 @@ def templates(
                 shots = row_shots
             out.append((template, values, i, shots))
     return out
+
+
+ROUTED_ORDERING = "palindromic"
+"""The coupling order a device run compares the swap network against (routed by the
+transpiler)."""
+
+
+def choose_ordering(
+    experiment: TomographyExperiment, device: Any, *, optimization_level: int = 3, seed: int = 1
+) -> tuple[str, dict[str, float]]:
+    """The coupling order with fewer two-qubit gates per Trotter step on ``device``: the star
+    routed by the transpiler ("palindromic") or the swap network along a line; each is
+    transpiled over two unitary steps (their boundary merges as in a long circuit), and the
+    counts per step are returned beside the choice."""
+    from qiskit import transpile
+
+    from qbcircuit.circuits import build_trotter_circuit
+
+    counts: dict[str, float] = {}
+    for ordering in (ROUTED_ORDERING, "swap-network"):
+        circuit = build_trotter_circuit(
+            experiment.model, 2 * experiment.dt, steps=2, ordering=ordering, insertion="none"
+        )
+        compiled = transpile(
+            circuit, device, optimization_level=optimization_level, seed_transpiler=seed
+        )
+        two = sum(1 for item in compiled.data if item.operation.num_qubits == 2)
+        counts[ordering] = two / 2
+    return min(counts, key=lambda name: (counts[name], name != ROUTED_ORDERING)), counts
 
 
 def plan_tomography(
