@@ -85,6 +85,8 @@ def hardware_experiment(config: RunConfig, ordering: str | None = None) -> Tomog
         scheme=config.tomography.method,
         calibration_shots=hw.calibration_shots if hw.mitigation else 0,
         seed=hw.seed,
+        zne_scales=hw.zne_scales,
+        zne_fit=hw.zne_fit,
     )
 
 

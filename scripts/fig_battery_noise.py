@@ -8,8 +8,8 @@ script computes, on the permutation-invariant route (exact, O(N^3)), the chargin
 (E first reaches 90 % of its limit N/2) and W/E there, and the long-time W/E, versus N for
 gamma_B / gamma in {0, 1e-3, 1e-2, 1e-1}.
 
-One sweep (qbcircuit.sweeps) in OUT/store, resumed on a rerun. Writes battery_noise.csv and
-battery_noise.png.
+One sweep (qbcircuit.sweeps) in OUT/store-battery-noise, resumed on a rerun. Writes
+battery_noise.csv and battery_noise.png.
 
     python scripts/fig_battery_noise.py --out fig-out [--quick] [--executor serial]
 """
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     n_values = N_QUICK if args.quick else N_FULL
     result = sweeps.sweep(
         config(n_values, RATIOS),
-        args.out / "store",
+        args.out / "store-battery-noise",
         executor=args.executor,
         progress=not args.no_progress,
     )

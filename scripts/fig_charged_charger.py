@@ -7,8 +7,8 @@ whatever the start (W/E = (N - 1)/(N + 1)), so the start can only change the way
 charging time tau_90 (E first reaches 90 % of N/2) and W/E at tau_90, versus N, exact on the
 Dicke sector.
 
-One sweep (qbcircuit.sweeps) in OUT/store, resumed on a rerun. Writes charged_charger.csv and
-charged_charger.png.
+One sweep (qbcircuit.sweeps) in OUT/store-charged-charger, resumed on a rerun. Writes
+charged_charger.csv and charged_charger.png.
 
     python scripts/fig_charged_charger.py --out fig-out [--quick] [--executor serial]
 """
@@ -78,7 +78,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     args = parser.parse_args(argv)
     n_values = N_QUICK if args.quick else N_FULL
     result = sweeps.sweep(
-        config(n_values), args.out / "store", executor=args.executor, progress=not args.no_progress
+        config(n_values),
+        args.out / "store-charged-charger",
+        executor=args.executor,
+        progress=not args.no_progress,
     )
     rows = []
     for r in result.rows():

@@ -7,7 +7,7 @@ over N <= N*/2); above it the nearly dark state traps the battery and tau leaves
 (t_max = 1e4: plotted as missing, listed as inf). Detuning breaks the trap: tau is finite and,
 beyond the crossover, grows as a power of N (fitted over N >= N*).
 
-One sweep (qbcircuit.sweeps) stored in OUT/store, resumed on a rerun. Writes
+One sweep (qbcircuit.sweeps) stored in OUT/store-charging, resumed on a rerun. Writes
 charging_time_vs_n.csv/.png, ratio_at_charging_vs_n.png, charging_fits.csv.
 
     python scripts/fig_charging_vs_n.py --out fig-out [--quick] [--executor serial]
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     drives = DRIVES_QUICK if args.quick else DRIVES_FULL
     result = sweeps.sweep(
         config(drives, N_QUICK if args.quick else N_FULL),
-        args.out / "store",
+        args.out / "store-charging",
         executor=args.executor,
         progress=not args.no_progress,
     )

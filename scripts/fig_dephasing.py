@@ -7,7 +7,7 @@ refined by a bounded search between the grid points around it). The first-crossi
 falling as gamma -> 0 (it is reached during the first, undamped oscillation), so both are
 shown. Strong drive F = gN (N < N* = 4F/g), resonant, N = 1, 2, 4, 8.
 
-One sweep (qbcircuit.sweeps) in OUT/store, resumed on a rerun. Writes dephasing.csv,
+One sweep (qbcircuit.sweeps) in OUT/store-dephasing, resumed on a rerun. Writes dephasing.csv,
 dephasing_optimum.csv and dephasing.png.
 
     python scripts/fig_dephasing.py --out fig-out [--quick] [--executor serial]
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     ratios = gamma_over_g(12 if args.quick else 40)
     result = sweeps.sweep(
         config(n_values, ratios),
-        args.out / "store",
+        args.out / "store-dephasing",
         executor=args.executor,
         progress=not args.no_progress,
     )

@@ -10,7 +10,7 @@ while it builds up. For each width the script reports, averaged over seeds (with
 spread), W/E when E first reaches 90 % of its limit N/2 (tau_90; seeds that do not reach it within
 the span are counted and left out of the mean) and W/E at the end of the span.
 
-One sweep (qbcircuit.sweeps) in OUT/store, resumed on a rerun. Writes disorder.csv and
+One sweep (qbcircuit.sweeps) in OUT/store-disorder, resumed on a rerun. Writes disorder.csv and
 disorder.png.
 
     python scripts/fig_disorder.py --out fig-out [--quick] [--executor serial]
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     seeds = 2 if args.quick else args.seeds
     result = sweeps.sweep(
         config(n_values, widths, seeds),
-        args.out / "store",
+        args.out / "store-disorder",
         executor=args.executor,
         progress=not args.no_progress,
     )

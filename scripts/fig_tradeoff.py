@@ -8,8 +8,8 @@ marker at t_max, listed as inf); where it does charge, W/E at tau is higher than
 drive. With the battery detuned (dB = 0.5) the long-time W/E is (N-1)/(N+1) for every drive
 and a weak drive is only slower.
 
-One sweep (qbcircuit.sweeps) stored in OUT/store, resumed on a rerun. Writes tradeoff.csv and
-tradeoff.png.
+One sweep (qbcircuit.sweeps) stored in OUT/store-tradeoff, resumed on a rerun. Writes
+tradeoff.csv and tradeoff.png.
 
     python scripts/fig_tradeoff.py --out fig-out [--quick] [--executor serial]
 """
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     n_values = N_QUICK if args.quick else N_FULL
     result = sweeps.sweep(
         config(ratios, n_values),
-        args.out / "store",
+        args.out / "store-tradeoff",
         executor=args.executor,
         progress=not args.no_progress,
     )

@@ -187,6 +187,8 @@ class HardwareConfig:
     points: int = 5
     insertion: str = "gaussian"
     ordering: str = "auto"
+    zne_scales: tuple[int, ...] = (1,)
+    zne_fit: str = "linear"
     instances: int = 8
     max_depth: int = 20000
     mitigation: bool = True
@@ -207,7 +209,15 @@ class HardwareConfig:
                 )
         insertion(self.insertion, name="hardware.insertion")
         from qbcircuit.circuits import ORDERINGS
+        from qbcircuit.tomography.zne import FITS, check_scales
 
+        object.__setattr__(
+            self, "zne_scales", check_scales(self.zne_scales, name="hardware.zne_scales")
+        )
+        if self.zne_fit not in FITS:
+            raise QbcircuitError(
+                f"Argument `hardware.zne_fit` must be one of {FITS}, got {self.zne_fit!r}."
+            )
         if self.ordering != "auto" and self.ordering not in ORDERINGS:
             raise QbcircuitError(
                 f"Argument `hardware.ordering` must be 'auto' or one of {ORDERINGS}, got "

@@ -9,7 +9,7 @@ observable is evaluated on the fitted states, except E, which comes from the Z-b
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,13 +26,15 @@ from qbcircuit.results import Trajectory
 from qbcircuit.tomography.estimate import Estimate, FitOptions, estimate_ergotropy
 from qbcircuit.tomography.readout import ReadoutCalibration
 from qbcircuit.tomography.settings import REGISTER
+from qbcircuit.tomography.zne import extrapolate, project_simplex
 
 __all__ = ["Tables", "combine", "estimates_trajectory"]
 
 
 class Tables:
-    """Counts pooled per time: ``tomography[i]`` (settings, 2^N), ``charger[i]`` (2,), the
-    physical qubits of each time, and the readout calibration counts if any."""
+    """Counts pooled per time and noise scale: ``tomography[i]`` (scales, settings, 2^N),
+    ``charger[i]`` (scales, 2), the physical qubits of each time, and the readout calibration
+    counts if any (one scale, 1, without zero-noise extrapolation)."""
 
     def __init__(
         self,
@@ -41,8 +43,9 @@ class Tables:
         counts: Sequence[Mapping[str, NDArray[Any]]],
     ) -> None:
         times, n = experiment.times.size, experiment.model.n_batteries
-        self.tomography = np.zeros((times, experiment.settings.count, 2**n))
-        self.charger = np.zeros((times, 2))
+        scales = len(experiment.zne_scales)
+        self.tomography = np.zeros((times, scales, experiment.settings.count, 2**n))
+        self.charger = np.zeros((times, scales, 2))
         self.battery_qubits: dict[int, list[int]] = {}
         self.charger_qubit: dict[int, int] = {}
         self.calibration: dict[int, NDArray[Any]] = {}
@@ -52,8 +55,9 @@ class Tables:
                 self.calibration[int(m["prepared"])] = np.asarray(row[CALIBRATION])
                 self.calibrated = list(m["qubits"])
                 continue
-            self.tomography[m["time"], m["setting"]] += row[REGISTER]
-            self.charger[m["time"]] += row[CHARGER]
+            scale = int(m.get("scale", 0))
+            self.tomography[m["time"], scale, m["setting"]] += row[REGISTER]
+            self.charger[m["time"], scale] += row[CHARGER]
             self.battery_qubits.setdefault(m["time"], list(m["battery"]))
             self.charger_qubit.setdefault(m["time"], int(m["charger"]))
 
@@ -100,6 +104,7 @@ def combine(
     stream = np.random.SeedSequence(experiment.seed).spawn(4)[3]
     seeds = stream.generate_state(experiment.times.size)
     estimates, excitation = [], []
+    scales = experiment.zne_scales
     for i in tqdm(
         range(experiment.times.size), desc="fit", unit="time", disable=not progress, leave=False
     ):
@@ -107,18 +112,25 @@ def combine(
         if calibration is not None:
             readout = calibration.corrector(tables.battery_qubits[i])
             charger_fix = calibration.corrector([tables.charger_qubit[i]])
+        stacked = tables.tomography[i].reshape(-1, tables.tomography.shape[-1])
+        if len(scales) > 1:
+            readout = _extrapolated(scales, experiment.zne_fit, readout)
         estimates.append(
             estimate_ergotropy(
-                tables.tomography[i],
+                stacked,
                 experiment.scheme,
                 omega0=model.omega0,
                 seed=int(seeds[i]),
                 readout=readout,
+                stacked=len(scales),
                 **fit.as_kwargs(),
             )
         )
-        row = tables.charger[i] if charger_fix is None else charger_fix(tables.charger[i][None])[0]
-        excitation.append(float(row[1] / row.sum()))
+        rows = tables.charger[i] if charger_fix is None else charger_fix(tables.charger[i])
+        shares = rows[:, 1] / rows.sum(axis=1)
+        if len(scales) > 1:
+            shares = np.clip(extrapolate(scales, shares, experiment.zne_fit), 0.0, 1.0)[None]
+        excitation.append(float(shares[0]))
     own = {
         "dt": experiment.dt,
         "order": experiment.order,
@@ -130,10 +142,32 @@ def combine(
         "seed": experiment.seed,
         **fit.as_kwargs(),
         "readout_mitigation": calibration is not None,
+        "zne_scales": list(scales),
+        "zne_fit": experiment.zne_fit if len(scales) > 1 else None,
     }
     return estimates_trajectory(
         label, model, experiment.times, estimates, excitation, {**own, **(options or {})}
     )
+
+
+def _extrapolated(
+    scales: Sequence[int],
+    fit: str,
+    readout: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None,
+) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """The correction of a stacked table (scales x settings rows): each scale's rows
+    readout-corrected (if ``readout``), as probabilities extrapolated to zero noise, projected
+    onto the simplex and scaled back to the first scale's shots."""
+
+    def correct(stacked: NDArray[np.float64]) -> NDArray[np.float64]:
+        blocks = np.split(stacked, len(scales), axis=0)
+        if readout is not None:
+            blocks = [np.asarray(readout(block), dtype=float) for block in blocks]
+        shots = blocks[0].sum(axis=1, keepdims=True)
+        shares = np.array([b / b.sum(axis=1, keepdims=True) for b in blocks])
+        return project_simplex(extrapolate(scales, shares, fit)) * shots
+
+    return correct
 
 
 def estimates_trajectory(

@@ -70,6 +70,12 @@ def describe_cost(plan: Plan) -> str:
         f"{cost['two_qubit_gates_max']} per circuit; depth <= {cost['depth_max']} (2-qubit "
         f"depth {cost['two_qubit_depth_max']})",
         f"layout: {plan.layout['chosen']} {plan.layout['initial'] or ''}".rstrip(),
+        (
+            f"zero-noise extrapolation: scales {list(plan.experiment.zne_scales)} "
+            f"({plan.experiment.zne_fit}), x{len(plan.experiment.zne_scales)} circuits and shots"
+            if len(plan.experiment.zne_scales) > 1
+            else "zero-noise extrapolation: off"
+        ),
         f"coupling order: {plan.experiment.ordering}"
         + "".join(
             f"; {name} {count:g} 2-qubit gates per step"

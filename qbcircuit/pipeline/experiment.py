@@ -18,6 +18,7 @@ from qbcircuit._checks import (
 from qbcircuit.circuits import Insertion, check_options, insertion, steps_for
 from qbcircuit.model import StarModel
 from qbcircuit.tomography.settings import TomographySettings
+from qbcircuit.tomography.zne import FITS, check_scales
 
 __all__ = ["DEFAULT_INSTANCES", "MAX_CIRCUITS", "TomographyExperiment"]
 
@@ -43,6 +44,9 @@ class TomographyExperiment:
         scheme: tomography settings, "permutation" or "pauli".
         calibration_shots: shots of each readout-calibration circuit (0: none; devices only).
         seed: seeds the circuits, the samplers and the bootstrap.
+        zne_scales: noise scales of zero-noise extrapolation (odd, from 1; (1,) is off): every
+            circuit also runs globally folded to each scale (:mod:`qbcircuit.tomography.zne`).
+        zne_fit: "linear" or "richardson", the extrapolation to zero noise.
     """
 
     model: StarModel
@@ -56,6 +60,8 @@ class TomographyExperiment:
     scheme: str = "permutation"
     calibration_shots: int = 0
     seed: int | None = None
+    zne_scales: tuple[int, ...] = (1,)
+    zne_fit: str = "linear"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "times", check_times(self.times))
@@ -84,6 +90,14 @@ class TomographyExperiment:
             )
         check_integer("calibration_shots", self.calibration_shots, low=0)
         check_seed("seed", self.seed)
+        object.__setattr__(self, "zne_scales", check_scales(self.zne_scales))
+        if self.zne_fit not in FITS:
+            raise QbcircuitError(f"Argument `zne_fit` must be one of {FITS}, got {self.zne_fit!r}.")
+        if len(self.zne_scales) > 1 and not kind.unitary:
+            raise QbcircuitError(
+                "Zero-noise extrapolation folds the circuit (U U^+ U), which needs a unitary "
+                f"insertion ('gaussian', 'pauli' or 'none'), got {kind.name!r}."
+            )
         if self.circuit_count > MAX_CIRCUITS:
             raise QbcircuitError(
                 f"The {self.scheme} tomography of N = {self.model.n_batteries} at "
@@ -122,7 +136,7 @@ class TomographyExperiment:
 
     @property
     def circuit_count(self) -> int:
-        return self.settings.count * self.times.size * self.instance_count
+        return self.settings.count * self.times.size * self.instance_count * len(self.zne_scales)
 
     @property
     def row_shots(self) -> int:

@@ -25,6 +25,7 @@ from qbcircuit.circuits import build_trotter_template, dephasing_values, steps_f
 from qbcircuit.pipeline.cost import plan_cost
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.tomography.settings import REGISTER
+from qbcircuit.tomography.zne import fold
 
 __all__ = [
     "CALIBRATION",
@@ -183,16 +184,20 @@ def plan_tomography(
     anything runs, what the backend cannot take or a circuit deeper than ``max_depth`` (named
     ``depth_name`` in the message)."""
     backend.check(experiment.kind, experiment.width)
-    drawn = templates(experiment)
+    drawn = [
+        (fold(template, scale), values, i, shots, s)
+        for template, values, i, shots in templates(experiment)
+        for s, scale in enumerate(experiment.zne_scales)
+    ]
     layout: list[int] | None = None
     report: dict[str, Any] = {"chosen": "aer (all-to-all)", "candidates": []}
     if backend.device is not None:
-        longest = max((t for t, _, _, _ in drawn), key=lambda c: len(c.data))
+        longest = max((d[0] for d in drawn if d[4] == 0), key=lambda c: len(c.data))
         layout, report = choose_layout(
             longest, backend.device, optimization_level=optimization_level, seed=layout_seed
         )
     compiled = backend.transpile(
-        [t for t, _, _, _ in drawn],
+        [d[0] for d in drawn],
         layout=layout,
         optimization_level=optimization_level,
         seed=layout_seed,
@@ -204,7 +209,7 @@ def plan_tomography(
     shots: list[int] = []
     meta: list[dict[str, Any]] = []
     measured: set[int] = set()
-    for base, (_, values, i, row_count) in tqdm(
+    for base, (_, values, i, row_count, scale) in tqdm(
         list(zip(compiled, drawn, strict=True)),
         desc="tomography circuits",
         disable=not progress,
@@ -225,6 +230,7 @@ def plan_tomography(
                     "role": "tomography",
                     "time": i,
                     "setting": setting,
+                    "scale": scale,
                     "battery": physical[1:],
                     "charger": physical[0],
                     "registers": [CHARGER, REGISTER],

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qbcircuit import tomography
+from qbcircuit._checks import QbcircuitError
 from qbcircuit.backends import aer_options, consolidate_for_aer
 from qbcircuit.pipeline.execute import Counts
 from qbcircuit.pipeline.experiment import TomographyExperiment
@@ -47,6 +48,11 @@ def simulate_states(
     per row of random angles, else one) and the shots each of them is measured with."""
     from qiskit_aer import AerSimulator
 
+    if len(experiment.zne_scales) > 1:
+        raise QbcircuitError(
+            "The simulated states are noiseless, so there is nothing to extrapolate: zero-noise "
+            "extrapolation runs through a backend plan (submit)."
+        )
     simulator = AerSimulator(**aer_options(method="density_matrix"))
     system = list(range(experiment.model.n_qubits))
     for template, values, i, shots in templates(experiment):
@@ -97,6 +103,7 @@ def sample_from_states(
                     "role": "tomography",
                     "time": i,
                     "setting": s,
+                    "scale": 0,
                     "battery": list(range(1, n + 1)),
                     "charger": 0,
                     "registers": [CHARGER, REGISTER],

@@ -35,7 +35,7 @@ from qbcircuit.tomography.fitters import (
     _fit,
     _frame,
 )
-from qbcircuit.tomography.settings import REGISTER, TomographySettings
+from qbcircuit.tomography.settings import REGISTER, TomographySettings, setting_count
 
 __all__ = [
     "INTERVALS",
@@ -174,6 +174,7 @@ def estimate_ergotropy(
     n_qubits: int | None = None,
     readout: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
     probabilities: bool = False,
+    stacked: int = 1,
 ) -> Estimate:
     """Estimate E, W and W/E of the measured register.
 
@@ -194,6 +195,10 @@ def estimate_ergotropy(
             correction; E's error is then the bootstrap spread.
         probabilities: ``counts`` are exact outcome probabilities (noiseless checks); needs
             replicates=0, since the bootstrap resamples counts.
+        stacked: ``counts`` is an array of this many tables of the settings, one after another
+            (the noise scales of zero-noise extrapolation); ``readout`` must then map the
+            stacked table to one table of the settings, and the bootstrap redraws every
+            stacked row.
     """
     check_estimate_options(fitter, confidence, replicates, interval)
     omega0 = check_positive("omega0", omega0)
@@ -203,10 +208,20 @@ def estimate_ergotropy(
         raise QbcircuitError(
             "The bootstrap needs integer counts; pass replicates=0 with probabilities=True."
         )
-    table = counts_array(counts, method, n_qubits=n_qubits, probabilities=probabilities)
+    if stacked > 1:
+        if readout is None or not isinstance(counts, np.ndarray):
+            raise QbcircuitError("Stacked counts need an array and a `readout` that combines them.")
+        table = np.vstack(
+            [
+                counts_array(block, method, n_qubits=n_qubits)
+                for block in np.split(counts, stacked, axis=0)
+            ]
+        )
+    else:
+        table = counts_array(counts, method, n_qubits=n_qubits, probabilities=probabilities)
     n = table.shape[1].bit_length() - 1
     frame = _frame(n, method)
-    data = frame.data(table if readout is None else _corrected(readout, table))
+    data = frame.data(table if readout is None else _corrected(readout, table, method))
     reconstruction = Reconstruction(
         method, fitter, n, _fit(frame, data, fitter), frame.spins, frame.multiplicities
     )
@@ -229,7 +244,7 @@ def estimate_ergotropy(
         for b in range(replicates):
             draw = draws[b].astype(float)
             if readout is not None:
-                draw = frame.data(_corrected(readout, draw))
+                draw = frame.data(_corrected(readout, draw, method))
             energies[b] = omega0 * _energy(draw[z_row], excitations)[0]
             blocks = _fit(frame, draw, fitter)
             sample = Reconstruction(method, fitter, n, blocks, frame.spins, frame.multiplicities)
@@ -275,13 +290,17 @@ def estimate_ergotropy(
 
 
 def _corrected(
-    readout: Callable[[NDArray[np.float64]], NDArray[np.float64]], table: NDArray[np.float64]
+    readout: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    table: NDArray[np.float64],
+    method: str,
 ) -> NDArray[np.float64]:
     corrected = np.asarray(readout(table), dtype=float)
-    if corrected.shape != table.shape or np.any(corrected < 0):
+    width = table.shape[1]
+    settings = setting_count(width.bit_length() - 1, method)
+    if corrected.shape != (settings, width) or np.any(corrected < 0):
         raise QbcircuitError(
-            f"Argument `readout` must map counts {table.shape} to non-negative counts of the same "
-            f"shape, got shape {corrected.shape}."
+            f"Argument `readout` must map counts {table.shape} to non-negative counts of shape "
+            f"{(settings, width)}, got shape {corrected.shape}."
         )
     return corrected
 
