@@ -85,14 +85,10 @@ def at_crossing(trajectory: Trajectory, level: float) -> tuple[float, float]:
     )
 
 
-def _mean(values: np.ndarray) -> float:
+def _over_finite(values: np.ndarray, statistic) -> float:
+    """``statistic`` of the finite entries (seeds that never reached the level are nan)."""
     finite = values[np.isfinite(values)]
-    return float(np.mean(finite)) if finite.size else float("nan")
-
-
-def _std(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(np.std(finite)) if finite.size else float("nan")
+    return float(statistic(finite)) if finite.size else float("nan")
 
 
 def main(argv: Sequence[str] | None = None) -> list[dict]:
@@ -128,9 +124,9 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
                     "width": w,
                     "seeds": len(found),
                     "reached": int(np.sum(np.isfinite(crossings[:, 0]))),
-                    "ratio_tau_90": _mean(crossings[:, 1]),
-                    "ratio_tau_90_std": _std(crossings[:, 1]),
-                    "tau_90": _mean(crossings[:, 0]),
+                    "ratio_tau_90": _over_finite(crossings[:, 1], np.mean),
+                    "ratio_tau_90_std": _over_finite(crossings[:, 1], np.std),
+                    "tau_90": _over_finite(crossings[:, 0], np.mean),
                     "ratio_end": float(np.mean(ends)),
                     "ratio_end_std": float(np.std(ends)),
                 }

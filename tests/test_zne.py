@@ -2,7 +2,9 @@
 and the simplex projection are exact where they should be, and on ideal Aer (no noise to
 remove) the extrapolated trajectory agrees with the plain one within shot noise."""
 
+import importlib.util
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from qbcircuit.config import RunConfig
 from qbcircuit.pipeline import TomographyExperiment
 from qbcircuit.tomography.zne import check_scales, extrapolate, fold, project_simplex
 
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 MODEL = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
 
 
@@ -108,3 +111,24 @@ def test_on_ideal_aer_extrapolation_changes_nothing_but_the_noise(tmp_path):
         spread = np.hypot(a.energy_error[k], b.energy_error[k])
         assert abs(a.energy[k] - b.energy[k]) < SIGMAS * spread
         assert b.energy_error[k] > a.energy_error[k]  # the extrapolation's own noise is in it
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("qiskit_ibm_runtime") is None, reason="cloud extra not installed"
+)
+def test_on_a_device_noise_model_extrapolation_removes_most_of_the_bias(tmp_path):
+    spec = importlib.util.spec_from_file_location("study", SCRIPTS / "mitigation_study.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    rows = study.run(2, None, 3, "aer:torino", tmp_path)
+    at = {(r["technique"], r["time"]): r for r in rows}
+    late = max(r["time"] for r in rows)
+    readout, full = at[("readout", late)], at[("readout+zne-richardson", late)]
+
+    def bias(row):
+        return abs(row["energy"] - row["energy_exact"])
+
+    assert bias(full) < bias(readout) / 2
+    assert full["energy_sigmas"] < 3 and full["ergotropy_sigmas"] < 3
+    assert full["shots"] > 2 * readout["shots"]  # what it costs
