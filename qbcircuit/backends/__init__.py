@@ -6,6 +6,8 @@ Backend specs, one provider module per prefix (:data:`PROVIDERS`):
     "aer:<fake>"     Aer with the noise model, coupling map and gates of a runtime fake device
     "fake:<fake>"    the runtime's fake device in local mode (qiskit-ibm-runtime's SamplerV2) ibm.py
     "ibm:<name>"     an IBM Quantum backend through QiskitRuntimeService (saved credentials)
+    "braket:local"   Amazon Braket's local simulator (offline)                          braket.py
+    "braket:<name>"  a Braket device by name or ARN (AWS credentials from ~/.aws or the environment)
 
 Every provider implements the protocol of :mod:`~qbcircuit.backends.base`; a new one is a module
 with its :class:`Backend` subclass and a resolver, and one line in :data:`PROVIDERS`. Layout and
@@ -21,7 +23,7 @@ from typing import Any
 from qiskit import QuantumCircuit
 
 from qbcircuit._checks import QbcircuitError
-from qbcircuit.backends import aer, ibm
+from qbcircuit.backends import aer, braket, ibm
 from qbcircuit.backends.aer import (
     DENSITY_MATRIX_QUBITS,
     AerBackend,
@@ -34,6 +36,7 @@ from qbcircuit.backends.aer import (
     transpile_for_aer,
 )
 from qbcircuit.backends.base import Backend, JobStatus, RemoteJob, check_shots, dense_counts
+from qbcircuit.backends.braket import BraketBackend
 from qbcircuit.backends.ibm import CLOUD_INSTALL, FakeBackend, IBMBackend
 from qbcircuit.backends.layout import (
     active_qubits,
@@ -54,6 +57,7 @@ __all__ = [
     "AerBackend",
     "AerNoiseBackend",
     "Backend",
+    "BraketBackend",
     "FakeBackend",
     "IBMBackend",
     "JobStatus",
@@ -97,6 +101,7 @@ PROVIDERS: dict[str, Provider] = {
     "aer": Provider(aer.resolve, ("aer", "aer:<fake backend>"), bare=True),
     "fake": Provider(ibm.resolve_fake, ("fake:<fake backend>",)),
     "ibm": Provider(ibm.resolve_ibm, ("ibm:<backend name>",)),
+    "braket": Provider(braket.resolve, ("braket:local", "braket:<device name or ARN>")),
 }
 """The backend providers by spec prefix."""
 

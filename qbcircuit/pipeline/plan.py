@@ -191,7 +191,7 @@ def plan_tomography(
     ]
     layout: list[int] | None = None
     report: dict[str, Any] = {"chosen": "aer (all-to-all)", "candidates": []}
-    if backend.device is not None:
+    if backend.device is not None and backend.device.coupling_map is not None:
         longest = max((d[0] for d in drawn if d[4] == 0), key=lambda c: len(c.data))
         layout, report = choose_layout(
             longest, backend.device, optimization_level=optimization_level, seed=layout_seed
