@@ -87,6 +87,7 @@ def hardware_experiment(config: RunConfig, ordering: str | None = None) -> Tomog
         seed=hw.seed,
         zne_scales=hw.zne_scales,
         zne_fit=hw.zne_fit,
+        twirls=hw.twirls,
     )
 
 

@@ -3,7 +3,8 @@ against the ideal N interactions, depth, layout, and the QPU time of a W/E-versu
 
 For each fake backend and N, the [hardware] experiment of a config (default
 circuits/hardware_n2.toml with N replaced) is planned exactly as ``qbcircuit submit --dry-run``
-plans it (star-aware layout, ISA transpilation, tomography settings, readout calibration);
+plans it (the coupling order with fewer two-qubit gates, star-aware layout, ISA
+transpilation, tomography settings, readout calibration);
 nothing is submitted. Needs the cloud extra (fake backends).
 
     python scripts/hardware_cost.py --out cost            # N = 2, 4, 6 on Torino and Sherbrooke
@@ -31,6 +32,7 @@ COLUMNS = (
     "two_qubit_gates_max",
     "depth_max",
     "layout",
+    "ordering",
     "pubs",
     "circuits",
     "shots",
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     print(
         f"{'backend':>16} {'N':>3} {'2q/step':>8} {'ideal':>6} {'ratio':>6} {'depth':>6} "
-        f"{'PUBs':>5} {'shots':>8} {'QPU s':>8}  layout"
+        f"{'PUBs':>5} {'shots':>8} {'QPU s':>8}  layout, coupling order"
     )
     try:
         for spec in specs:
@@ -70,13 +72,15 @@ def main(argv: list[str] | None = None) -> int:
                     "n_batteries": n,
                     "ratio": cost["two_qubit_gates_per_step"] / n,
                     "layout": plan.layout["chosen"],
+                    "ordering": plan.layout["ordering"],
                     "plan_seconds": time.perf_counter() - started,
                 }
                 rows.append(row)
                 print(
                     f"{backend.name:>16} {n:>3} {row['two_qubit_gates_per_step']:>8.1f} "
                     f"{n:>6} {row['ratio']:>6.2f} {row['depth_max']:>6} {row['pubs']:>5} "
-                    f"{row['shots']:>8} {row['qpu_seconds']:>8.1f}  {row['layout']}"
+                    f"{row['shots']:>8} {row['qpu_seconds']:>8.1f}  {row['layout']}, "
+                    f"{row['ordering']}"
                 )
             total = sum(r["qpu_seconds"] for r in rows if r["backend"] == backend.name)
             print(f"{'':>16} W/E-versus-N study (N = {n_values}): {total:.0f} s of QPU time")

@@ -5,7 +5,8 @@ tomography, 4000 shots per setting and time) runs once on Aer with the noise mod
 device (default aer:torino, seeded), with readout calibrations and every circuit also folded to
 noise scales 3 and 5. The same counts are then combined four ways: raw (scale 1 only),
 readout-mitigated (mthree), and readout-mitigated with zero-noise extrapolation, linear and
-Richardson. N = 2 runs to its charging time (E first reaches 1 - 1/e of its limit), N = 4 to
+Richardson; a second job runs every circuit as 4 Pauli-twirled copies (readout-mitigated).
+N = 2 runs to its charging time (E first reaches 1 - 1/e of its limit), N = 4 to
 t = 2. Each row prints the estimate with its bootstrap error, exact, the deviation in standard
 errors, and the cost of the technique in circuits and shots.
 
@@ -39,15 +40,19 @@ TECHNIQUES = {  # name: (noise scales used, extrapolation, readout mitigation)
     "readout+zne-linear": ((1, 3, 5), "linear", True),
     "readout+zne-richardson": ((1, 3, 5), "richardson", True),
 }
+TWIRLS = 4
+TWIRLED = {"readout+twirling": ((1,), "linear", True)}  # a job of its own
 
 
-def config_text(n: int, stop: float, points: int, backend: str) -> str:
+def config_text(n: int, stop: float, points: int, backend: str, twirls: int = 0) -> str:
     text = (ROOT / "circuits" / "hardware_n2.toml").read_text()
     text = text.replace("n_batteries = 2", f"n_batteries = {n}")
     text = text.replace('backend = "fake:torino"', f'backend = "{backend}"')
     text = text.replace("stop = 2.0\npoints = 5", f"stop = {stop}\npoints = {points}")
     text = text.replace("instances = 8", f"instances = {INSTANCES}")
     text = text.replace("max_depth = 2000", "max_depth = 20000")  # folded N = 4 circuits
+    if twirls:  # a job of its own: Pauli-twirled copies, no folding
+        return text + f'twirls = {twirls}\nordering = "palindromic"\n'
     return text + 'zne_scales = [1, 3, 5]\nordering = "palindromic"\n'
 
 
@@ -61,22 +66,38 @@ def run(n: int, stop: float | None, points: int, backend: str, out: Path) -> lis
     dt = probe.hardware_dt()
     stop = charging_stop(probe, dt) if stop is None else stop
     stop = dt * max(points - 1, round(stop / dt / (points - 1)) * (points - 1))
-    text = config_text(n, stop, points, backend)
-    path = out / f"n{n}.toml"
-    write_atomic(path, text)
-    config = RunConfig.from_toml(path)
-    folder = out / f"job-n{n}"
+    rows: list[dict] = []
     started = time.perf_counter()
+    for twirls in (0, TWIRLS):
+        config, document, counts = submitted(n, stop, points, backend, twirls, out)
+        rows += combined(config, document, counts, TWIRLED if twirls else TECHNIQUES)
+    print(f"  N = {n}: {time.perf_counter() - started:.0f} s on {backend}")
+    return rows
+
+
+def submitted(
+    n: int, stop: float, points: int, backend: str, twirls: int, out: Path
+) -> tuple[RunConfig, dict, list]:
+    """The job of one config (submitted, or resumed from ``out``) and its stored counts."""
+    name = f"n{n}" + (f"-twirls{twirls}" if twirls else "")
+    path = out / f"{name}.toml"
+    write_atomic(path, config_text(n, stop, points, backend, twirls))
+    config = RunConfig.from_toml(path)
+    folder = out / f"job-{name}"
     jobs.submit(config, folder, echo=lambda line: print(f"  {line}"))
-    seconds = time.perf_counter() - started
     document = read_job(folder / "job.json")
-    counts = jobs._gather(folder, document, False)  # the stored counts, checked
+    return config, document, jobs._gather(folder, document, False)  # stored counts, checked
+
+
+def combined(config: RunConfig, document: dict, counts: list, techniques: dict) -> list[dict]:
+    """One row per technique and time: the same counts combined each technique's way."""
     full = jobs.hardware_experiment(config, ordering=document["layout"].get("ordering"))
     reference = exact.evolve(config.model, full.times)
     tomo = config.tomography
     fit = FitOptions(tomo.fitter, tomo.confidence, tomo.replicates)
+    n = config.model.n_batteries
     rows = []
-    for name, (scales, how, readout) in TECHNIQUES.items():
+    for name, (scales, how, readout) in techniques.items():
         keep = [
             k
             for k, m in enumerate(document["pubs"])
@@ -115,7 +136,6 @@ def run(n: int, stop: float | None, points: int, backend: str, out: Path) -> lis
             row["ratio"] = float(trajectory.ratio[k])
             row["ratio_exact"] = float(reference.ratio[k])
             rows.append(row)
-    print(f"  N = {n}: {seconds:.0f} s on {backend}")
     return rows
 
 

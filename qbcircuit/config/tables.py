@@ -189,6 +189,7 @@ class HardwareConfig:
     ordering: str = "auto"
     zne_scales: tuple[int, ...] = (1,)
     zne_fit: str = "linear"
+    twirls: int = 0
     instances: int = 8
     max_depth: int = 20000
     mitigation: bool = True
@@ -230,6 +231,7 @@ class HardwareConfig:
             ("calibration_shots", 1),
             ("seed", 0),
             ("pubs_per_job", 1),
+            ("twirls", 0),
         ):
             check_integer(f"hardware.{name}", getattr(self, name), low=low)
         check_integer("hardware.optimization_level", self.optimization_level, low=0, high=3)

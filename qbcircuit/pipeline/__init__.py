@@ -40,6 +40,7 @@ from qbcircuit.pipeline.plan import (
     Plan,
     choose_ordering,
     plan_tomography,
+    twirled,
 )
 from qbcircuit.pipeline.states import sample_from_states, setting_probabilities
 
@@ -66,4 +67,5 @@ __all__ = [
     "sample_from_states",
     "setting_probabilities",
     "submit_job",
+    "twirled",
 ]

@@ -75,6 +75,11 @@ def describe_cost(plan: Plan) -> str:
             f"({plan.experiment.zne_fit}), x{len(plan.experiment.zne_scales)} circuits and shots"
             if len(plan.experiment.zne_scales) > 1
             else "zero-noise extrapolation: off"
+        )
+        + (
+            f"; Pauli twirling: {plan.experiment.twirls} copies per circuit"
+            if plan.experiment.twirls
+            else "; Pauli twirling: off"
         ),
         f"coupling order: {plan.experiment.ordering}"
         + "".join(

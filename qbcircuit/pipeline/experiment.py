@@ -47,6 +47,8 @@ class TomographyExperiment:
         zne_scales: noise scales of zero-noise extrapolation (odd, from 1; (1,) is off): every
             circuit also runs globally folded to each scale (:mod:`qbcircuit.tomography.zne`).
         zne_fit: "linear" or "richardson", the extrapolation to zero noise.
+        twirls: Pauli-twirled copies of every device circuit (0: none), the shots of each
+            instance split over them.
     """
 
     model: StarModel
@@ -62,6 +64,7 @@ class TomographyExperiment:
     seed: int | None = None
     zne_scales: tuple[int, ...] = (1,)
     zne_fit: str = "linear"
+    twirls: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "times", check_times(self.times))
@@ -91,6 +94,7 @@ class TomographyExperiment:
         check_integer("calibration_shots", self.calibration_shots, low=0)
         check_seed("seed", self.seed)
         object.__setattr__(self, "zne_scales", check_scales(self.zne_scales))
+        check_integer("twirls", self.twirls, low=0)
         if self.zne_fit not in FITS:
             raise QbcircuitError(f"Argument `zne_fit` must be one of {FITS}, got {self.zne_fit!r}.")
         if len(self.zne_scales) > 1 and not kind.unitary:
@@ -136,7 +140,8 @@ class TomographyExperiment:
 
     @property
     def circuit_count(self) -> int:
-        return self.settings.count * self.times.size * self.instance_count * len(self.zne_scales)
+        copies = len(self.zne_scales) * max(1, self.twirls)
+        return self.settings.count * self.times.size * self.instance_count * copies
 
     @property
     def row_shots(self) -> int:

@@ -35,6 +35,7 @@ __all__ = [
     "choose_ordering",
     "plan_tomography",
     "templates",
+    "twirled",
 ]
 
 CALIBRATION = "calibration"
@@ -141,6 +142,18 @@ def templates(
     return out
 
 
+def twirled(circuit: QuantumCircuit, count: int, *, seed: int, device: Any) -> list[QuantumCircuit]:
+    """``count`` Pauli-twirled copies of an ISA circuit (qiskit's ``pauli_twirl_2q_gates``:
+    random Paulis around every two-qubit gate, undone after it, so each copy is the same
+    unitary and coherent two-qubit errors average into Pauli noise), in the device's basis,
+    on the same physical qubits (the copies carry no layout of their own: read the
+    original's)."""
+    from qiskit.circuit import pauli_twirl_2q_gates
+
+    copies = pauli_twirl_2q_gates(circuit, seed=seed, num_twirls=count, target=device.target)
+    return copies if isinstance(copies, list) else [copies]
+
+
 ROUTED_ORDERING = "palindromic"
 """The coupling order a device run compares the swap network against (routed by the
 transpiler)."""
@@ -202,6 +215,15 @@ def plan_tomography(
         optimization_level=optimization_level,
         seed=layout_seed,
     )
+    routed = list(compiled)  # the layout each circuit's qubits are read from
+    if experiment.twirls and backend.device is not None:  # ISA circuits: twirl their 2q gates
+        twirls, device = experiment.twirls, backend.device
+        copies = [
+            (variant, (d[0], d[1], d[2], -(-d[3] // twirls), d[4]), base)
+            for k, (base, d) in enumerate(zip(compiled, drawn, strict=True))
+            for variant in twirled(base, twirls, seed=layout_seed + k, device=device)
+        ]
+        compiled, drawn, routed = (list(part) for part in zip(*copies, strict=True))
     n, width = experiment.model.n_batteries, experiment.width
     settings = experiment.settings
     circuits: list[QuantumCircuit] = []
@@ -209,13 +231,13 @@ def plan_tomography(
     shots: list[int] = []
     meta: list[dict[str, Any]] = []
     measured: set[int] = set()
-    for base, (_, values, i, row_count, scale) in tqdm(
-        list(zip(compiled, drawn, strict=True)),
+    for base, (_, values, i, row_count, scale), source in tqdm(
+        list(zip(compiled, drawn, routed, strict=True)),
         desc="tomography circuits",
         disable=not progress,
         leave=False,
     ):
-        final = base.layout.final_index_layout() if base.layout is not None else range(width)
+        final = source.layout.final_index_layout() if source.layout is not None else range(width)
         physical = [int(q) for q in list(final)[: n + 1]]
         measured.update(physical)
         measuring = [
