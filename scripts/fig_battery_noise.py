@@ -30,7 +30,7 @@ from qbcircuit.results import write_atomic
 
 GAMMA = 1.0
 RATIOS = [0.0, 1e-3, 1e-2, 1e-1]
-N_FULL = [2, 4, 8, 16, 32]
+N_FULL = [2, 4, 8, 16]  # N = 32 at gamma_B = 1e-3 charges near t = 6000: hours on the sectors
 N_QUICK = [2, 4, 8]
 T_MAX = 1e5
 COLUMNS = ("n_batteries", "battery_dephasing", "tau_90", "ratio_tau_90", "ratio_inf")
