@@ -171,7 +171,8 @@ class StarModel(Operators):
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_dict(cls, table: Mapping[str, Any], *, where: str = "[model]") -> StarModel:
-        """Build from a mapping with exactly the field names; unknown keys are refused."""
+        """Build from a mapping with the field names (``charger_t1`` and ``charger_occupation``
+        stand for the two charger rates of :meth:`thermal_charger`); unknown keys are refused."""
         names = [field.name for field in dataclasses.fields(cls)]
         table = thermal_keys(dict(table), where)
         unknown = sorted(set(table) - set(names))
