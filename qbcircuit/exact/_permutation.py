@@ -117,20 +117,25 @@ def initial_vector(model: StarModel, sectors: SpinSectors) -> NDArray[np.complex
 
 
 def _sector_hamiltonian(model: StarModel, two_j: int) -> sp.csr_matrix:
-    """H on charger (x) spin j (battery index slow, charger fast): the Dicke-sector form with
-    the spin-j ladder (the symmetric sector of 2j qubits)."""
+    """H on charger (x) spin j (battery index b slow, charger c fast: row 2b + c): the
+    Dicke-sector form with the spin-j ladder (the symmetric sector of 2j qubits), written
+    entry by entry (the sectors are many and small: sparse products cost more than the
+    arithmetic)."""
     size = two_j + 1
-    ladder = sp.diags(dicke.jminus_offdiagonal(two_j), -1, shape=(size, size), format="csr")
-    jz = sp.diags(np.arange(size) - two_j / 2, 0, shape=(size, size), format="csr")
-    eye_b, eye_c = sp.identity(size, format="csr"), sp.identity(2, format="csr")
-    sz_c = sp.csr_matrix(OPERATORS["sz"])
-    splus_c = sp.csr_matrix(OPERATORS["splus"])
-    sx_c = splus_c + splus_c.T
-    h = (
-        (model.charger_detuning / 2) * sp.kron(eye_b, sz_c)
-        + model.battery_detuning * sp.kron(jz, eye_c)
-        + model.drive * sp.kron(eye_b, sx_c)
-        + model.coupling * (sp.kron(ladder.T, splus_c) + sp.kron(ladder, splus_c.T))
+    b = np.arange(size)
+    diagonal = np.empty(2 * size)
+    diagonal[0::2] = -model.charger_detuning / 2 + model.battery_detuning * (b - two_j / 2)
+    diagonal[1::2] = diagonal[0::2] + model.charger_detuning
+    ladder = model.coupling * dicke.jminus_offdiagonal(two_j)  # <b|J-|b+1>, b = 0..2j-1
+    lower, every = b[:-1], np.arange(2 * size)
+    drive = np.full(size, model.drive)
+    # diagonal; F (s+_C + s-_C); g (s+_C J- + s-_C J+): |b+1, 0> <-> |b, 1>
+    rows = [every, 2 * b, 2 * b + 1, 2 * lower + 1, 2 * lower + 2]
+    cols = [every, 2 * b + 1, 2 * b, 2 * lower + 2, 2 * lower + 1]
+    data = [diagonal, drive, drive, ladder, ladder]
+    h = sp.coo_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(2 * size, 2 * size),
     )
     return sp.csr_matrix(h, dtype=complex)
 
