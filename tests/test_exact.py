@@ -271,3 +271,25 @@ def test_requests_beyond_the_budgets_are_refused_before_any_work():
     with pytest.raises(QbcircuitError, match=r"needs about 1\.72e\+03 GiB, over the memory budget"):
         exact.evolve(model.replace(n_batteries=60000, battery_detuning=0.1), [0.0, 1.0])
     assert exact.evolve(model, [0.0, 1.0], time_budget=math.inf).energy[1] > 0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(battery_detuning=0.5, battery_dephasing=0.01),  # spin sectors
+        dict(battery_detuning=0.5),  # the Dicke sector's generator
+        dict(),  # the resonant closed forms
+        dict(battery_initial="dicke:1"),  # another start: the generic route at resonance
+    ],
+    ids=["sectors", "detuned", "resonant", "dicke-start"],
+)
+def test_charging_points_carry_the_battery_at_each_time_from_the_same_pass(changes):
+    model = StarModel(n_batteries=5, drive=1.0, coupling=0.8, dephasing=1.0, **changes)
+    points = exact.charging_points(model, [1 - 1 / np.e, 0.9])
+    assert tuple(tau for tau, _ in points) == exact.charging_times(model, [1 - 1 / np.e, 0.9])
+    for tau, observed in points:
+        at = exact.evolve(model, [tau])
+        for name in ("energy", "ergotropy", "local_ergotropy", "purity", "charger_excitation"):
+            assert abs(observed[name] - at.series[name][0]) < AGREE, name
+    trapped = StarModel(n_batteries=16, drive=0.5, coupling=0.5, dephasing=1.0)
+    assert exact.charging_points(trapped, [0.9], t_max=50.0) == ((math.inf, {}),)

@@ -23,7 +23,7 @@ and says which it took (``options["solver"]``).
 
 from __future__ import annotations
 
-from qbcircuit.exact._charging import charging_time, charging_times
+from qbcircuit.exact._charging import charging_points, charging_time, charging_times
 from qbcircuit.exact._evolve import (
     AUTO_FULL_MAX_BATTERIES,
     BASES,
@@ -58,6 +58,7 @@ __all__ = [
     "REACH_DENSE_MAX_BATTERIES",
     "SOLVERS",
     "ResonantBlocks",
+    "charging_points",
     "charging_time",
     "charging_times",
     "check_evolve",

@@ -4,7 +4,8 @@ pass over the propagation, on the fastest exact route the model allows."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,14 +14,14 @@ from scipy.optimize import brentq
 from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
 from qbcircuit._threads import sized_threads
 from qbcircuit.exact._cost import ROUND_OFF_LIMIT, longest_time
-from qbcircuit.exact._evolve import _uses_blocks
+from qbcircuit.exact._evolve import _uses_blocks, series_of, state_rows
 from qbcircuit.exact._liouvillian import Propagation, split_charger
 from qbcircuit.exact._longtime import _limit, _sector, check_long_time
-from qbcircuit.exact._permutation import SpinSectors, sector_energy
+from qbcircuit.exact._permutation import SpinSectors, permutation_rows, sector_energy
 from qbcircuit.exact._resonant import ResonantBlocks, resonant_blocks
 from qbcircuit.model import StarModel
 
-__all__ = ["charging_time", "charging_times"]
+__all__ = ["charging_points", "charging_time", "charging_times"]
 
 
 class _EnergyScan:
@@ -76,6 +77,12 @@ class _EnergyScan:
             return float(self._closed_form(np.array([t]))[0])
         return self._from_joint(self.propagation.from_checkpoint(self.scanned[index], t))
 
+    def state_at(self, index: int, t: float) -> NDArray[np.complex128] | None:
+        """The joint state at t, as :meth:`between` reaches it (None on the closed forms)."""
+        if self.blocks is not None:
+            return None
+        return self.propagation.from_checkpoint(self.scanned[index], t)
+
 
 def _frequency(model: StarModel) -> float:
     """A bound on the fastest rate of E(t): the scan's step resolves it."""
@@ -96,7 +103,19 @@ def _frequency(model: StarModel) -> float:
 def charging_times(
     model: StarModel, levels: Sequence[float], *, t_max: float = 1e4
 ) -> tuple[float, ...]:
-    """First times with E(t) >= level * E_inf for every level in ``levels``, from one pass.
+    """First times with E(t) >= level * E_inf for every level in ``levels``, from one pass
+    (:func:`charging_points` without the observables)."""
+    return tuple(point[0] for point in charging_points(model, levels, t_max=t_max))
+
+
+@sized_threads(_sector)
+def charging_points(
+    model: StarModel, levels: Sequence[float], *, t_max: float = 1e4
+) -> tuple[tuple[float, dict[str, float]], ...]:
+    """(tau, the registry's observables at tau) for every level in ``levels``, from one pass:
+    the first times with E(t) >= level * E_inf, and the battery there, taken from the same
+    propagation (the state at tau from the scanned state before it), never integrated again
+    from t = 0. The observables are empty where tau is ``inf``.
 
     E is scanned forward on doubling horizons with a step resolving the fastest frequency (at
     most 128 points per horizon); each crossing is refined by root finding between the two
@@ -109,9 +128,11 @@ def charging_times(
     blocks = resonant_blocks(model) if _uses_blocks(model, "dicke") else None
     targets = np.array(fractions) * _limit(model, blocks)[0]
     found = np.full(len(fractions), math.inf)
+    states: dict[int, NDArray[np.complex128] | None] = {}
     scan, frequency, resolved = _EnergyScan(model, blocks), _frequency(model), longest_time(model)
     start, horizon = 0.0, min(t_max, 4.0 / frequency, resolved)
-    found[targets <= float(scan.advance(np.array([0.0]))[0])] = 0.0
+    for k in np.nonzero(targets <= float(scan.advance(np.array([0.0]))[0]))[0]:
+        found[k], states[int(k)] = 0.0, scan.state_at(0, 0.0)
     while np.any(np.isinf(found)):
         points = int(min(128, max(16, math.ceil(4 * frequency * (horizon - start)))))
         grid = np.linspace(start, horizon, points + 1)  # grid[0] = start: scanned before
@@ -126,6 +147,7 @@ def charging_times(
                 return scan.between(i - 1, x) - target
 
             found[k] = brentq(gap, grid[i - 1], grid[i], xtol=1e-10 * grid[i], rtol=1e-12)
+            states[int(k)] = scan.state_at(i - 1, float(found[k]))
         if horizon >= t_max:
             break
         if horizon >= resolved and np.any(np.isinf(found)):
@@ -135,7 +157,30 @@ def charging_times(
                 "longer (exact.long_time bounds when the limit is reached)."
             )
         start, horizon = horizon, min(t_max, 2 * horizon, resolved)
-    return tuple(float(x) for x in found)
+    return tuple(
+        (float(tau), _observed(model, scan, float(tau), states.get(k)))
+        for k, tau in enumerate(found)
+    )
+
+
+def _observed(
+    model: StarModel, scan: _EnergyScan, tau: float, joint: NDArray[np.complex128] | None
+) -> dict[str, float]:
+    """Every registered observable of the battery at ``tau`` ({} for tau = inf): from the
+    scan's state, or on the closed forms from evolve at that one time."""
+    if not math.isfinite(tau):
+        return {}
+    if joint is None:
+        from qbcircuit.exact._evolve import evolve
+
+        at = evolve(model, [tau], keep_states=False)
+        return {name: float(values[0]) for name, values in at.series.items()}
+    rows: Iterable[Any] = (
+        permutation_rows(scan.sectors, iter([joint]))
+        if scan.sectors is not None
+        else state_rows([joint], "dicke", keep=False)
+    )
+    return {name: float(values[0]) for name, values in series_of(rows, model.omega0).items()}
 
 
 def charging_time(model: StarModel, *, level: float = 1 - 1 / math.e, t_max: float = 1e4) -> float:

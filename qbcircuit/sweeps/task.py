@@ -52,14 +52,16 @@ def run_point(point: SweepPoint) -> dict[str, Any]:
             ratio_horizon=limit.ratio_at_horizon,
         )
     if "charging" in point.compute:
-        tau, tau_90 = exact.charging_times(model, [point.level, 0.9], t_max=point.t_max)
-        at = exact.evolve(model, [tau], keep_states=False) if math.isfinite(tau) else None
+        (tau, at), (tau_90, _) = exact.charging_points(
+            model, [point.level, 0.9], t_max=point.t_max
+        )  # the battery at tau from the same pass
+        energy, ergotropy = at.get("energy", math.nan), at.get("ergotropy", math.nan)
         values.update(
             tau=tau,
             tau_90=tau_90,
-            energy_tau=float(at.energy[0]) if at is not None else math.nan,
-            ergotropy_tau=float(at.ergotropy[0]) if at is not None else math.nan,
-            ratio_tau=float(at.ratio[0]) if at is not None else math.nan,
+            energy_tau=energy,
+            ergotropy_tau=ergotropy,
+            ratio_tau=ergotropy / energy if energy > 0 else math.nan,
         )
     if "relaxation" in point.compute:
         values["relaxation_time"] = exact.relaxation_time(model)
