@@ -57,6 +57,7 @@ from qbcircuit.model._state import (
     check_offsets,
     check_symmetric,
     initial_ket,
+    per_qubit,
     thermal_charger,
     thermal_keys,
 )
@@ -251,23 +252,25 @@ class StarModel(Operators):
         return thermal_charger(t1, occupation)
 
     @functools.cached_property
-    def _disorder(self) -> NDArray[np.float64]:
+    def battery_couplings(self) -> NDArray[np.float64]:
+        """g_j of battery qubits 1..N (offsets and disorder included; read-only, built once)."""
+        return per_qubit(
+            self.coupling, self.coupling_offsets, self.coupling_disorder, self._draw[0]
+        )
+
+    @functools.cached_property
+    def battery_detunings(self) -> NDArray[np.float64]:
+        """dB_j of battery qubits 1..N (offsets and disorder included; read-only, built once)."""
+        return per_qubit(
+            self.battery_detuning, self.detuning_offsets, self.detuning_disorder, self._draw[1]
+        )
+
+    @functools.cached_property
+    def _draw(self) -> NDArray[np.float64]:
+        """u_j and v_j of the disorder (zeros without any)."""
         if not (self.coupling_disorder or self.detuning_disorder):
             return np.zeros((2, self.n_batteries))
-        draw = np.random.default_rng(self.disorder_seed).uniform(-1, 1, (2, self.n_batteries))
-        return np.asarray(draw)
-
-    @property
-    def battery_couplings(self) -> NDArray[np.float64]:
-        """g_j of battery qubits 1..N (offsets and disorder included)."""
-        offsets = np.asarray(self.coupling_offsets or np.zeros(self.n_batteries))
-        return self.coupling + offsets + self.coupling_disorder * self._disorder[0]
-
-    @property
-    def battery_detunings(self) -> NDArray[np.float64]:
-        """dB_j of battery qubits 1..N (offsets and disorder included)."""
-        offsets = np.asarray(self.detuning_offsets or np.zeros(self.n_batteries))
-        return self.battery_detuning + offsets + self.detuning_disorder * self._disorder[1]
+        return np.random.default_rng(self.disorder_seed).uniform(-1, 1, (2, self.n_batteries))
 
     @property
     def homogeneous(self) -> bool:

@@ -1,4 +1,4 @@
-"""The parts of a model that are not its operators: per-qubit offsets, the initial state's
+"""The parts of a model that are not its operators: per-qubit values, the initial state's
 grammar, the thermal charger's keys, and the refusal of a sector route for an asymmetric
 model."""
 
@@ -22,6 +22,7 @@ __all__ = [
     "check_offsets",
     "check_symmetric",
     "initial_ket",
+    "per_qubit",
     "thermal_charger",
     "thermal_keys",
 ]
@@ -120,3 +121,12 @@ def initial_ket(model: StarModel, basis: str) -> NDArray[np.complex128]:
     for ones in itertools.combinations(range(1, n + 1), excited):
         ket[c + sum(1 << q for q in ones)] = 1.0
     return ket / np.sqrt(comb(n, excited))
+
+
+def per_qubit(
+    value: float, offsets: tuple[float, ...], width: float, draw: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """value + offset_j + width u_j over the battery qubits, as a read-only array."""
+    out = value + np.asarray(offsets or np.zeros(draw.size)) + width * draw
+    out.setflags(write=False)
+    return out
