@@ -87,20 +87,21 @@ def _registers(model: StarModel, kind: Insertion) -> QuantumCircuit:
 
 
 def prepare_initial(circuit: QuantumCircuit, model: StarModel) -> None:
-    """Append the preparation of the model's initial state from all qubits in |0>."""
-    if model.charger_initial:
-        circuit.x(0)
-    excited, n = model.dicke_excitations, model.n_batteries
-    if excited is None or excited in (0, n):  # a product of basis states
-        bits = [int(b) for b in model.battery_initial] if excited is None else [excited // n] * n
-        for j in (j for j, bit in enumerate(bits, start=1) if bit):
-            circuit.x(j)
+    """Append the preparation of the model's initial state from all qubits in |0>: X on every
+    qubit that starts in |1>, or for a Dicke state a state preparation of the battery."""
+    ket = model.initial_ket("full")
+    ones = np.flatnonzero(ket)
+    if ones.size == 1:  # a basis state: qubit q is bit q of its index
+        for q in (q for q in range(model.n_qubits) if int(ones[0]) >> q & 1):
+            circuit.x(q)
         return
     from qiskit.circuit.library import StatePreparation
 
-    ket = model.initial_ket("full").reshape([2] * model.n_qubits)  # axes q_N, ..., q_0
-    battery = ket[..., model.charger_initial].reshape(-1)  # the battery's own amplitudes
-    circuit.append(StatePreparation(battery, label=f"dicke {excited}"), range(1, n + 1))
+    if model.charger_initial:
+        circuit.x(0)
+    battery = ket.reshape(-1, 2)[:, model.charger_initial]  # index // 2: battery qubits 1..N
+    label = f"dicke {model.dicke_excitations}"
+    circuit.append(StatePreparation(battery, label=label), range(1, model.n_qubits))
 
 
 def _append_step(
