@@ -14,7 +14,7 @@ from scipy.optimize import brentq
 from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
 from qbcircuit._threads import sized_threads
 from qbcircuit.exact._cost import ROUND_OFF_LIMIT, longest_time
-from qbcircuit.exact._evolve import _uses_blocks, series_of, state_rows
+from qbcircuit.exact._evolve import _uses_blocks, evolve, series_of, state_rows
 from qbcircuit.exact._liouvillian import Propagation, split_charger
 from qbcircuit.exact._longtime import _limit, _sector, check_long_time
 from qbcircuit.exact._permutation import SpinSectors, permutation_rows, sector_energy
@@ -171,8 +171,6 @@ def _observed(
     if not math.isfinite(tau):
         return {}
     if joint is None:
-        from qbcircuit.exact._evolve import evolve
-
         at = evolve(model, [tau], keep_states=False)
         return {name: float(values[0]) for name, values in at.series.items()}
     rows: Iterable[Any] = (

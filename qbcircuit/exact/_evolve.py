@@ -24,11 +24,10 @@ from qbcircuit.exact._liouvillian import (
 from qbcircuit.exact._permutation import (
     SpinSectors,
     battery_channels,
-    check_symmetric,
     permutation_rows,
 )
 from qbcircuit.exact._resonant import resonant_blocks
-from qbcircuit.model import StarModel
+from qbcircuit.model import StarModel, check_symmetric
 from qbcircuit.observables import BatteryState
 from qbcircuit.results import Trajectory
 

@@ -31,7 +31,6 @@ from qbcircuit.exact._liouvillian import (
 from qbcircuit.exact._permutation import (
     PERMUTATION_LIMIT_MAX_BATTERIES,
     battery_channels,
-    check_symmetric,
     permutation_generator,
     permutation_rows,
     stationary_vector,
@@ -43,7 +42,7 @@ from qbcircuit.exact._reach import (
     resonant_modes,
 )
 from qbcircuit.exact._resonant import ResonantBlocks, resonant_blocks
-from qbcircuit.model import StarModel
+from qbcircuit.model import StarModel, check_symmetric
 from qbcircuit.results import LongTime
 
 __all__ = [
@@ -75,7 +74,7 @@ def check_long_time(
             f"{what} needs `dephasing` > 0 (or another dissipator, `charger_relaxation`), got "
             "none: without one the battery never settles."
         )
-    check_symmetric(model, what)
+    check_symmetric(model, what, FULL_SPACE_ONLY)
     if not model.charger_channels_only:  # battery-local noise: the permutation route
         battery_channels(model)
         if model.n_batteries > PERMUTATION_LIMIT_MAX_BATTERIES:
@@ -96,6 +95,10 @@ def check_long_time(
         )
     if horizon is not None and _uses_blocks(model, "dicke"):
         check_evolve(model, [check_positive("horizon", horizon)], basis="dicke")  # E, W there
+
+
+FULL_SPACE_ONLY = "use basis='full' in exact.evolve to long times instead"
+"""What an asymmetric model can have in place of the sector routes' long-time answers."""
 
 
 def _dense_kernel(model: StarModel) -> bool:
@@ -225,7 +228,7 @@ def check_relaxation_time(model: StarModel) -> None:
     """Refuse, in one sentence, a model whose relaxation time needs a dense spectrum beyond
     DENSE_GAP_MAX_BATTERIES."""
     if not model.homogeneous:
-        check_symmetric(model, "relaxation_time")
+        check_symmetric(model, "relaxation_time", FULL_SPACE_ONLY)
     if not model.charger_channels_only:
         battery_channels(model)
         if permutation_dimension(model.n_batteries) > _DENSE_GAP_MAX_DIM:

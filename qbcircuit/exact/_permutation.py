@@ -43,7 +43,6 @@ __all__ = [
     "PERMUTATION_LIMIT_MAX_BATTERIES",
     "SpinSectors",
     "battery_channels",
-    "check_symmetric",
     "initial_vector",
     "permutation_generator",
     "permutation_rows",

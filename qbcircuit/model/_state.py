@@ -28,17 +28,18 @@ __all__ = [
 ]
 
 
-def check_symmetric(model: StarModel, what: str) -> None:
-    """Refuse, in one sentence, a model whose state leaves the permutation-symmetric sectors."""
+def check_symmetric(model: StarModel, what: str, remedy: str = "use basis='full'") -> None:
+    """Refuse, in one sentence ending in ``remedy``, a model whose state leaves the
+    permutation-symmetric sectors."""
     if not model.homogeneous:
         raise QbcircuitError(
             f"{what} needs one coupling and one detuning for every battery qubit; this model's "
-            "differ (offsets or disorder): use basis='full'."
+            f"differ (offsets or disorder): {remedy}."
         )
     if not model.symmetric_initial:
         raise QbcircuitError(
             f"{what} needs a permutation-symmetric initial battery; {model.battery_initial!r} "
-            "is not: use basis='full'."
+            f"is not: {remedy}."
         )
 
 
