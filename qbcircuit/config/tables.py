@@ -210,15 +210,12 @@ class HardwareConfig:
                 )
         insertion(self.insertion, name="hardware.insertion")
         from qbcircuit.circuits import ORDERINGS
-        from qbcircuit.tomography.zne import FITS, check_scales
+        from qbcircuit.tomography.zne import check_fit, check_scales
 
         object.__setattr__(
             self, "zne_scales", check_scales(self.zne_scales, name="hardware.zne_scales")
         )
-        if self.zne_fit not in FITS:
-            raise QbcircuitError(
-                f"Argument `hardware.zne_fit` must be one of {FITS}, got {self.zne_fit!r}."
-            )
+        check_fit(self.zne_fit, name="hardware.zne_fit")
         if self.ordering != "auto" and self.ordering not in ORDERINGS:
             raise QbcircuitError(
                 f"Argument `hardware.ordering` must be 'auto' or one of {ORDERINGS}, got "

@@ -18,7 +18,7 @@ from qbcircuit._checks import (
 from qbcircuit.circuits import Insertion, check_options, insertion, steps_for
 from qbcircuit.model import StarModel
 from qbcircuit.tomography.settings import TomographySettings
-from qbcircuit.tomography.zne import FITS, check_scales
+from qbcircuit.tomography.zne import check_fit, check_scales
 
 __all__ = ["DEFAULT_INSTANCES", "MAX_CIRCUITS", "TomographyExperiment"]
 
@@ -95,8 +95,7 @@ class TomographyExperiment:
         check_seed("seed", self.seed)
         object.__setattr__(self, "zne_scales", check_scales(self.zne_scales))
         check_integer("twirls", self.twirls, low=0)
-        if self.zne_fit not in FITS:
-            raise QbcircuitError(f"Argument `zne_fit` must be one of {FITS}, got {self.zne_fit!r}.")
+        check_fit(self.zne_fit)
         if len(self.zne_scales) > 1 and not kind.unitary:
             raise QbcircuitError(
                 "Zero-noise extrapolation folds the circuit (U U^+ U), which needs a unitary "

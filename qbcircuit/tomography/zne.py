@@ -27,7 +27,7 @@ from qiskit import QuantumCircuit
 
 from qbcircuit._checks import QbcircuitError
 
-__all__ = ["FITS", "check_scales", "extrapolate", "fold", "project_simplex"]
+__all__ = ["FITS", "check_fit", "check_scales", "extrapolate", "fold", "project_simplex"]
 
 FITS = ("linear", "richardson")
 """The extrapolations of :func:`extrapolate`."""
@@ -56,6 +56,13 @@ def check_scales(scales: Any, name: str = "zne_scales") -> tuple[int, ...]:
     return tuple(int(v) for v in values)
 
 
+def check_fit(fit: Any, name: str = "zne_fit") -> str:
+    """One of :data:`FITS`, or one sentence."""
+    if fit not in FITS:
+        raise QbcircuitError(f"Argument `{name}` must be one of {FITS}, got {fit!r}.")
+    return str(fit)
+
+
 def fold(circuit: QuantumCircuit, scale: int) -> QuantumCircuit:
     """``circuit`` followed by (U^+ U)^k, k = (scale - 1)/2, each piece fenced by barriers so
     no transpiler pass cancels a U^+ against its U (the circuit must be unitary: no reset or
@@ -81,8 +88,7 @@ def extrapolate(
     scales: Sequence[int], values: NDArray[np.float64], fit: str = "linear"
 ) -> NDArray[np.float64]:
     """The zero-noise value of ``values`` (axis 0 over ``scales``, any trailing shape)."""
-    if fit not in FITS:
-        raise QbcircuitError(f"Argument `zne_fit` must be one of {FITS}, got {fit!r}.")
+    check_fit(fit)
     x = np.asarray(scales, dtype=float)
     y = np.asarray(values, dtype=float).reshape(x.size, -1)
     degree = 1 if fit == "linear" else x.size - 1
