@@ -101,9 +101,7 @@ def plan_experiment(config: RunConfig, backend: bk.Backend, *, progress: bool = 
     hw = config.hardware
     experiment = hardware_experiment(config)
     counts: dict[str, float] = {}
-    device = backend.device
-    lined = device is not None and device.coupling_map is not None  # not all-to-all
-    if hw.ordering == "auto" and lined and config.aer.order == 2:
+    if hw.ordering == "auto" and backend.routed and config.aer.order == 2:
         chosen, counts = choose_ordering(
             experiment, backend.device, optimization_level=hw.optimization_level, seed=hw.seed
         )

@@ -11,7 +11,7 @@ from qiskit.providers.fake_provider import GenericBackendV2
 from qiskit.quantum_info import Operator
 from tolerances import SIGMAS
 
-from qbcircuit import StarModel, jobs
+from qbcircuit import QbcircuitError, StarModel, jobs
 from qbcircuit.circuits import build_trotter_template, dephasing_values
 from qbcircuit.config import RunConfig
 from qbcircuit.pipeline import twirled
@@ -60,3 +60,13 @@ def test_twirled_counts_equal_the_untwirled_ones_within_shot_noise(tmp_path):
     for k in (1, 2):
         spread = np.hypot(a.energy_error[k], b.energy_error[k])
         assert abs(a.energy[k] - b.energy[k]) < SIGMAS * spread
+
+
+def test_twirling_on_ideal_aer_is_refused_before_anything_is_written(tmp_path):
+    from test_braket import CONFIG
+
+    path = tmp_path / "aer.toml"
+    path.write_text(CONFIG.format(backend="aer") + "twirls = 4\n")
+    with pytest.raises(QbcircuitError, match="Pauli twirling acts on a device's two-qubit gates"):
+        jobs.submit(RunConfig.from_toml(path), tmp_path / "job", echo=lambda _: None)
+    assert not (tmp_path / "job").exists()

@@ -71,6 +71,12 @@ class Backend:
     noiseless: ClassVar[bool] = False
 
     @property
+    def routed(self) -> bool:
+        """Circuits are laid out and routed on a coupling map (a device, not ideal Aer or an
+        all-to-all simulator such as Braket's local one)."""
+        return self.device is not None and self.device.coupling_map is not None
+
+    @property
     def num_qubits(self) -> int | None:
         return None if self.device is None else int(self.device.num_qubits)
 

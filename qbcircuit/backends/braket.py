@@ -39,7 +39,7 @@ class BraketBackend(Backend):
     def _manager(self, optimization_level: int, seed: int, layout: Any) -> Any:
         from qiskit.transpiler import generate_preset_pass_manager
 
-        if self.device.coupling_map is not None:  # a device: its own target
+        if self.routed:  # a device: its own target
             from qbcircuit.backends.layout import pass_manager
 
             return pass_manager(self.device, optimization_level, seed, layout)
@@ -60,7 +60,7 @@ class BraketBackend(Backend):
         return list(self._manager(optimization_level, seed, layout).run(list(circuits)))
 
     def translate(self, circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
-        if self.device.coupling_map is not None:
+        if self.routed:
             return super().translate(circuits)
         return self.transpile(circuits, optimization_level=0)
 

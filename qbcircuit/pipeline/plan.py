@@ -197,6 +197,11 @@ def plan_tomography(
     anything runs, what the backend cannot take or a circuit deeper than ``max_depth`` (named
     ``depth_name`` in the message)."""
     backend.check(experiment.kind, experiment.width)
+    if experiment.twirls and backend.device is None:
+        raise QbcircuitError(
+            f"Pauli twirling acts on a device's two-qubit gates, and {backend.spec} has none "
+            "(its circuits run as merged unitaries); set twirls = 0 or use a device backend."
+        )
     drawn = [
         (fold(template, scale), values, i, shots, s)
         for template, values, i, shots in templates(experiment)
@@ -204,7 +209,7 @@ def plan_tomography(
     ]
     layout: list[int] | None = None
     report: dict[str, Any] = {"chosen": "aer (all-to-all)", "candidates": []}
-    if backend.device is not None and backend.device.coupling_map is not None:
+    if backend.routed:
         longest = max((d[0] for d in drawn if d[4] == 0), key=lambda c: len(c.data))
         layout, report = choose_layout(
             longest, backend.device, optimization_level=optimization_level, seed=layout_seed
@@ -216,7 +221,7 @@ def plan_tomography(
         seed=layout_seed,
     )
     routed = list(compiled)  # the layout each circuit's qubits are read from
-    if experiment.twirls and backend.device is not None:  # ISA circuits: twirl their 2q gates
+    if experiment.twirls:  # ISA circuits: twirl their two-qubit gates
         twirls, device = experiment.twirls, backend.device
         copies = [
             (variant, (d[0], d[1], d[2], -(-d[3] // twirls), d[4]), base)
