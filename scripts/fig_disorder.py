@@ -150,27 +150,18 @@ def plot(path: Path, rows: list[dict], n_values: Sequence[int]) -> None:
     figure = Figure(figsize=(9.6, 4.0))
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2)
-    for k, n in enumerate(n_values):
-        mine = [r for r in rows if r["n_batteries"] == n]
-        w = [r["width"] for r in mine]
-        left.errorbar(
-            w,
-            [r["ratio_tau_90"] for r in mine],
-            [r["ratio_tau_90_std"] for r in mine],
-            fmt="o-",
-            color=f"C{k}",
-            capsize=3,
-            label=f"N = {n}",
-        )
-        right.errorbar(
-            w,
-            [r["ratio_end"] for r in mine],
-            [r["ratio_end_std"] for r in mine],
-            fmt="o-",
-            color=f"C{k}",
-            capsize=3,
-            label=f"N = {n}",
-        )
+    for axes, column in ((left, "ratio_tau_90"), (right, "ratio_end")):
+        for k, n in enumerate(n_values):
+            mine = [r for r in rows if r["n_batteries"] == n]
+            axes.errorbar(
+                [r["width"] for r in mine],
+                [r[column] for r in mine],
+                [r[f"{column}_std"] for r in mine],
+                fmt="o-",
+                color=f"C{k}",
+                capsize=3,
+                label=f"N = {n}",
+            )
     left.set(
         xlabel="coupling disorder $w$ ($g_j = g + w u_j$, $g = 1$)",
         ylabel="$W/E$ at $\\tau_{90}$",
