@@ -17,7 +17,13 @@ from qiskit import QuantumCircuit
 from qbcircuit._checks import QbcircuitError
 from qbcircuit.backends.base import Backend
 
-__all__ = ["BRAKET_INSTALL", "LOCAL_BASIS", "BraketBackend", "resolve"]
+__all__ = [
+    "BRAKET_INSTALL",
+    "LOCAL_BASIS",
+    "BraketBackend",
+    "BraketLocalSimulator",
+    "resolve",
+]
 
 LOCAL_BASIS = ["rz", "sx", "x", "cx"]
 """The gates circuits for the Braket local simulator are translated to."""
@@ -30,39 +36,11 @@ BRAKET_INSTALL = (
 
 @dataclass(frozen=True)
 class BraketBackend(Backend):
-    """A Braket device or the Braket local simulator (gate-model, measured in the circuit:
-    dephasing must be an insertion that runs on hardware)."""
+    """A Braket device (gate-model, measured in the circuit: dephasing must be an insertion
+    that runs on hardware), transpiled for its own target."""
 
     kind: ClassVar[str] = "braket"
     hardware: ClassVar[bool] = True
-
-    def _manager(self, optimization_level: int, seed: int, layout: Any) -> Any:
-        from qiskit.transpiler import generate_preset_pass_manager
-
-        if self.routed:  # a device: its own target
-            from qbcircuit.backends.layout import pass_manager
-
-            return pass_manager(self.device, optimization_level, seed, layout)
-        # the local simulator takes nearly every gate; with that many two-qubit bases to
-        # choose from, qiskit's synthesis is not reproducible run to run, so one fixed basis
-        return generate_preset_pass_manager(
-            optimization_level=optimization_level, basis_gates=LOCAL_BASIS, seed_transpiler=seed
-        )
-
-    def transpile(
-        self,
-        circuits: Sequence[QuantumCircuit],
-        *,
-        layout: Sequence[int] | None = None,
-        optimization_level: int = 3,
-        seed: int = 1,
-    ) -> list[QuantumCircuit]:
-        return list(self._manager(optimization_level, seed, layout).run(list(circuits)))
-
-    def translate(self, circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
-        if self.routed:
-            return super().translate(circuits)
-        return self.transpile(circuits, optimization_level=0)
 
     def sampler(
         self,
@@ -77,6 +55,31 @@ class BraketBackend(Backend):
         return BackendSamplerV2(backend=self.device)
 
 
+@dataclass(frozen=True)
+class BraketLocalSimulator(BraketBackend):
+    """Braket's local simulator: circuits translated to one fixed basis. It takes nearly
+    every gate, and with that many two-qubit bases to choose from qiskit's synthesis is not
+    reproducible run to run (two plans of one config would differ, and a resume be refused)."""
+
+    def transpile(
+        self,
+        circuits: Sequence[QuantumCircuit],
+        *,
+        layout: Sequence[int] | None = None,
+        optimization_level: int = 3,
+        seed: int = 1,
+    ) -> list[QuantumCircuit]:
+        from qiskit.transpiler import generate_preset_pass_manager
+
+        manager = generate_preset_pass_manager(
+            optimization_level=optimization_level, basis_gates=LOCAL_BASIS, seed_transpiler=seed
+        )
+        return list(manager.run(list(circuits)))
+
+    def translate(self, circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
+        return self.transpile(circuits, optimization_level=0)
+
+
 def resolve(spec: str, name: str) -> Backend:
     """ "braket:local", or a Braket device by name or ARN (needs AWS credentials)."""
     try:
@@ -87,7 +90,7 @@ def resolve(spec: str, name: str) -> Backend:
         # the local simulator logs, for every circuit, that the program uses OpenQASM features
         # some QPUs may lack (a warning about devices, not about this simulation)
         logging.getLogger("braket.default_simulator.openqasm.interpreter").setLevel(logging.ERROR)
-        return BraketBackend(spec, "braket_local", provider.BraketLocalBackend())
+        return BraketLocalSimulator(spec, "braket_local", provider.BraketLocalBackend())
     try:
         if name.startswith("arn:"):
             device = provider.BraketAwsBackend(arn=name)
