@@ -91,8 +91,8 @@ def test_random_battery_dephasing_averages_to_the_channel():
     model = StarModel(n_batteries=2, drive=1.0, coupling=0.8, dephasing=0.5, battery_dephasing=0.6)
     channel = emulate(model, [0.0, 1.5], dt=0.1, insertion="channel")
     random = emulate(model, [0.0, 1.5], dt=0.1, insertion="gaussian", instances=64, seed=4)
-    spread = random.energy_error[1] if random.energy_error is not None else 0.05
-    assert abs(random.energy[1] - channel.energy[1]) < SIGMAS * max(spread, 1e-3)
+    assert random.energy_error is not None and random.energy_error[1] > 0  # the instance spread
+    assert abs(random.energy[1] - channel.energy[1]) < SIGMAS * random.energy_error[1]
 
 
 def test_pauli_tomography_of_an_asymmetric_noisy_battery_agrees_with_exact():
