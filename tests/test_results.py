@@ -78,3 +78,27 @@ def test_ratio_study_roundtrip(tmp_path):
     )
     with pytest.raises(QbcircuitError, match="does not hold a RatioStudy"):
         type(study).load(exact.evolve(MODEL, [0.0]).save(tmp_path / "t.json"))
+
+
+def test_trajectory_table():
+    model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
+    trajectory = exact.evolve(model, np.linspace(0, 4, 9))
+    table = trajectory.table(every=4, names=["energy", "ratio"]).splitlines()
+    assert table[0] == "| t | energy | ratio |"
+    assert [row.split(" | ")[0] for row in table[2:]] == ["| 0", "| 2", "| 4"]  # last kept
+    assert f"{trajectory.energy[8]:.4g}" in table[-1]
+    sampled = Trajectory(
+        "tomography",
+        model,
+        [0.0, 1.0],
+        energy=[0.0, 0.5],
+        ergotropy=[0.0, 0.2],
+        energy_error=[0.0, 0.01],
+        ratio=[np.nan, 0.45],
+    )
+    assert "0.5 +- 0.01" in sampled.table()
+    assert sampled.ratio[1] == 0.45  # a path's own W/E wins over W/E of the series
+    with pytest.raises(QbcircuitError, match="no series 'power'"):
+        trajectory.table(names=["power"])
+    with pytest.raises(QbcircuitError, match="every"):
+        trajectory.table(every=0)

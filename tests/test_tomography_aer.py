@@ -51,6 +51,11 @@ def test_tomography_trajectory_against_exact():
         p = reference.charger_excitation[i]
         noise = np.sqrt(p * (1 - p) / (4000 * 6))
         assert abs(measured.charger_excitation[i] - p) < 5 * noise
+        # W/E is that of the fitted state (in [0, 1]), with its bootstrap error
+        assert 0 <= measured.ratio[i] <= 1 and measured.ratio_error[i] > 0
+        assert abs(measured.ratio[i] - reference.ratio[i]) < SIGMAS * measured.ratio_error[i]
+        interval = measured.options["ratio_interval"][i]
+        assert interval[0] <= measured.ratio[i] <= interval[1]
 
 
 def test_random_dephasing_splits_shots_over_instances():

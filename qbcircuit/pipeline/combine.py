@@ -179,12 +179,14 @@ def estimates_trajectory(
     options: dict[str, Any],
 ) -> Trajectory:
     """The Trajectory of one tomography :class:`Estimate` per time: every registered
-    observable of the fitted states, except E, which comes from the Z-basis counts, with the
-    errors of E and W; ``options`` gains every time's W interval, W bias and W/E interval."""
+    observable of the fitted states, except E, which comes from the Z-basis counts, and W/E,
+    that of the fitted state (so in [0, 1]), with the errors of E, W and W/E; ``options``
+    gains every time's W interval, W bias and W/E interval."""
     fitted = [e.reconstruction.battery_state() for e in estimates]
     series = observables.evaluate(fitted, model.omega0)
     series["energy"] = np.array([e.energy for e in estimates])
     series["charger_excitation"] = np.array(charger_excitation)
+    series["ratio"] = np.array([e.ratio for e in estimates])
     return Trajectory(
         label=label,
         model=model,
@@ -192,6 +194,7 @@ def estimates_trajectory(
         series=series,
         energy_error=np.array([e.energy_error for e in estimates]),
         ergotropy_error=np.array([e.ergotropy_error for e in estimates]),
+        ratio_error=np.array([e.ratio_error for e in estimates]),
         options={
             **options,
             "ergotropy_interval": [list(e.ergotropy_interval) for e in estimates],

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,8 +157,15 @@ class Trajectory:
         return self.errors.get("ergotropy")
 
     @property
+    def ratio_error(self) -> NDArray[np.float64] | None:
+        return self.errors.get("ratio")
+
+    @property
     def ratio(self) -> NDArray[np.float64]:
-        """W/E (nan where E = 0)."""
+        """W/E: the series ``ratio`` where a path computed it (tomography: W/E of the fitted
+        state), else W/E of the series (nan where E = 0)."""
+        if "ratio" in self.series:
+            return self.series["ratio"]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.energy > 0, self.ergotropy / self.energy, np.nan)
 
@@ -169,6 +176,28 @@ class Trajectory:
                 "This trajectory kept no battery states; rerun with keep_states=True."
             )
         return self.states[index]
+
+    def table(self, every: int = 1, names: Sequence[str] | None = None) -> str:
+        """A Markdown table of the series at every ``every``-th time (the last always), a
+        series with a standard error written as ``value +- error``; ``names`` picks series
+        (``"ratio"`` is W/E, the last column by default)."""
+        if every < 1:
+            raise QbcircuitError(f"Argument `every` must be >= 1, got {every}.")
+        chosen = [*self.series, "ratio"] if names is None else list(names)
+        chosen = list(dict.fromkeys(chosen))
+        columns = {n: self.ratio if n == "ratio" else self[n] for n in chosen}
+        rows = sorted({*range(0, self.times.size, every), self.times.size - 1} - {-1})
+
+        def cell(name: str, i: int) -> str:
+            error = self.errors.get(name)
+            value = f"{columns[name][i]:.4g}"
+            return value if error is None else f"{value} +- {error[i]:.2g}"
+
+        lines = ["| t | " + " | ".join(chosen) + " |", "|---" * (len(chosen) + 1) + "|"]
+        lines += [
+            f"| {self.times[i]:g} | " + " | ".join(cell(n, i) for n in chosen) + " |" for i in rows
+        ]
+        return "\n".join(lines)
 
     # ----------------------------------------------------------------- serialization
     def to_dict(self) -> dict[str, Any]:
@@ -193,8 +222,9 @@ class Trajectory:
         columns = self._columns()
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([*columns, "ratio"])
-        table = np.column_stack([*columns.values(), self.ratio])
+        extra = {} if "ratio" in columns else {"ratio": self.ratio}
+        writer.writerow([*columns, *extra])
+        table = np.column_stack([*columns.values(), *extra.values()])
         writer.writerows([[repr(float(x)) for x in row] for row in table])
         return buffer.getvalue()
 

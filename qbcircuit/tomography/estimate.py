@@ -70,6 +70,7 @@ class Estimate:
     ergotropy_interval: tuple[float, float]
     ergotropy_bias: float
     ratio: float
+    ratio_error: float
     ratio_interval: tuple[float, float]
     local_ergotropy: float
     confidence: float
@@ -258,13 +259,14 @@ def estimate_ergotropy(
         bias = float(np.mean(works) - ergotropy)
         w_interval = _interval(ergotropy, works, confidence, interval)
         finite = ratios[np.isfinite(ratios)]
+        ratio_error = float(np.std(finite, ddof=1)) if finite.size > 1 else float("nan")
         r_interval = (
             _interval(ratio, finite, confidence, interval)
             if finite.size
             else (float("nan"), float("nan"))
         )
     else:
-        ergotropy_error, bias = 0.0, 0.0
+        ergotropy_error, bias, ratio_error = 0.0, 0.0, 0.0
         w_interval, r_interval = (ergotropy, ergotropy), (ratio, ratio)
     return Estimate(
         method=method,
@@ -279,6 +281,7 @@ def estimate_ergotropy(
         ergotropy_interval=w_interval,
         ergotropy_bias=bias,
         ratio=ratio,
+        ratio_error=ratio_error,
         ratio_interval=r_interval,
         local_ergotropy=reconstruction.local_ergotropy(omega0),
         confidence=confidence,
