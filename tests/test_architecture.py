@@ -10,6 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qbcircuit"
 LAYERS = {
     "core": {
         "_checks",
+        "_install",
         "_threads",
         "_version",
         "model",

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from qiskit import QuantumCircuit
 
 from qbcircuit._checks import QbcircuitError
+from qbcircuit._install import pip_install
 from qbcircuit.backends.base import Backend
 
 __all__ = [
@@ -30,7 +31,7 @@ LOCAL_BASIS = ["rz", "sx", "x", "cx"]
 
 BRAKET_INSTALL = (
     "Amazon Braket backends need qiskit-braket-provider, in the cloud extra: "
-    "pip install -e '.[cloud]' (a qiskit 2.x environment)."
+    f"{pip_install('cloud')} (a qiskit 2.x environment)."
 )
 
 

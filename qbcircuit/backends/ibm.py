@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from qbcircuit._checks import QbcircuitError
+from qbcircuit._install import pip_install
 from qbcircuit.backends.base import Backend, JobStatus
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
 
 CLOUD_INSTALL = (
     "Fake and IBM backends need qiskit-ibm-runtime, the cloud extra: "
-    "pip install -e '.[cloud]' (a qiskit 2.x environment)."
+    f"{pip_install('cloud')} (a qiskit 2.x environment)."
 )
 
 _STATUS = {

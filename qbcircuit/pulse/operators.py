@@ -12,6 +12,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive
+from qbcircuit._install import pip_install
 from qbcircuit.model import StarModel, check_symmetric
 
 __all__ = [
@@ -34,8 +35,8 @@ STEP_WARNING = 2_000_000
 """Warn when the estimated number of solver steps exceeds this."""
 INSTALL = (
     "The pulse reference needs the 'pulse' extra (qiskit==1.3.0 + qiskit-dynamics==0.6.0), "
-    "which cannot share an environment with qiskit 2.x: python3 -m venv .venv && "
-    '.venv/bin/pip install -e ".[pulse]".'
+    f"which cannot share an environment with qiskit 2.x: in a new environment, "
+    f"{pip_install('pulse')}."
 )
 
 _X = np.array([[0, 1], [1, 0]], dtype=complex)
@@ -55,6 +56,17 @@ def _dynamics() -> Any:
     except ImportError:  # absent, or qiskit 2.x (no qiskit.pulse)
         raise QbcircuitError(INSTALL) from None
     return qiskit_dynamics
+
+
+def _jax() -> Any:
+    """jax with 64-bit floats, or one sentence naming the install command."""
+    try:
+        import jax
+    except ImportError:
+        message = f'array_library="jax" needs jax: {pip_install("pulse,jax")}.'
+        raise QbcircuitError(message) from None
+    jax.config.update("jax_enable_x64", True)
+    return jax
 
 
 def lab_operators(

@@ -19,6 +19,7 @@ from qbcircuit.pulse.operators import (
     FRAMES,
     STEP_WARNING,
     _dynamics,
+    _jax,
     _signals,
     estimated_steps,
     lab_operators,
@@ -81,7 +82,8 @@ def evolve(
             frequency / 2 pi, qiskit-dynamics' convention): the RWA done by the solver.
         basis: "full" (2^(N+1)), "dicke" (2(N+1); the lab model is permutation symmetric) or
             "auto" (full for N <= 4).
-        rtol, atol: solver tolerances (> 0).
+        rtol: relative solver tolerance (> 0).
+        atol: absolute solver tolerance (> 0).
         array_library: "numpy" (scipy DOP853) or "jax" (jit-compiled Dopri5; needs jax).
         time_budget: seconds the solve may be estimated to take (default
             $QBCIRCUIT_TIME_BUDGET or an hour); a longer one is refused before it starts.
@@ -141,14 +143,7 @@ def evolve(
         )
     dynamics = _dynamics()
     if array_library == "jax":
-        try:
-            import jax
-
-            jax.config.update("jax_enable_x64", True)
-        except ImportError:
-            raise QbcircuitError(
-                'array_library="jax" needs jax: pip install -e ".[pulse,jax]".'
-            ) from None
+        _jax()
     frequency = operators["carrier"] / (2 * math.pi)
     # numpy: the vectorised Lindblad generator as scipy sparse matrices, one sparse product per
     # right-hand side (the operators are sparse; the dense matrix form spends most of each step
@@ -277,14 +272,8 @@ def evolve_batch(
     t = check_times(times)
     evolve(first, t[:2] if t.size > 1 else t, array_library="numpy", **options)  # checks
     dynamics = _dynamics()
-    try:
-        import jax
-        import jax.numpy as jnp
-    except ImportError:
-        raise QbcircuitError(
-            'array_library="jax" needs jax: pip install -e ".[pulse,jax]".'
-        ) from None
-    jax.config.update("jax_enable_x64", True)
+    jax = _jax()
+    jnp = jax.numpy
     chosen = _chosen_basis(first, basis)
     unit = first.replace(drive=1.0, coupling=1.0, dephasing=2.0)  # per-unit operators
     operators = lab_operators(

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from qbcircuit._checks import QbcircuitError
+from qbcircuit._install import pip_install
 from qbcircuit._threads import THREADS_VARIABLE, available_threads
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 EXECUTORS = ("serial", "processes", "dask")
-DASK_INSTALL = 'The dask executor needs dask.distributed: pip install -e ".[dask]".'
+DASK_INSTALL = f"The dask executor needs dask.distributed: {pip_install('dask')}."
 SCHEDULER_TIMEOUT_S = 5
 
 

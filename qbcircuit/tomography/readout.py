@@ -20,11 +20,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qbcircuit._checks import QbcircuitError
+from qbcircuit._install import pip_install
 
 __all__ = ["INSTALL", "ReadoutCalibration"]
 
 INSTALL = (
-    "Readout mitigation needs mthree, part of the cloud extra: pip install -e '.[cloud]' "
+    f"Readout mitigation needs mthree, part of the cloud extra: {pip_install('cloud')} "
     "(or set mitigation = false in [hardware])."
 )
 
