@@ -27,6 +27,7 @@ from qbcircuit._launch import INTERRUPTED
 from qbcircuit._version import __version__
 from qbcircuit.compare import compare
 from qbcircuit.config import RunConfig, default_config_path
+from qbcircuit.config.examples import EXAMPLES, write_examples
 from qbcircuit.mainjob import run_main_job
 from qbcircuit.results import write_atomic
 
@@ -138,6 +139,14 @@ def _parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="run a sweep with more points than its limit"
     )
     sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    init = commands.add_parser(
+        "init",
+        help="write the example configs (default, hardware_n2, sweep) into a folder",
+        description="Copy the example configs into OUT (default: the current folder) to edit "
+        "and pass to run, compare, submit or sweep. Existing files are kept unless --force.",
+    )
+    init.add_argument("--out", type=Path, default=Path("."), help="folder (default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite existing example files")
     return parser
 
 
@@ -281,6 +290,11 @@ def _sweep(args: argparse.Namespace) -> None:
     )
 
 
+def _init(args: argparse.Namespace) -> None:
+    for path in write_examples(args.out, force=args.force):
+        print(f"wrote {path}: {EXAMPLES[path.name]}")
+
+
 def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:>14.6g}"
@@ -303,16 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{args.time_budget!r}."
                 ) from None
             os.environ[TIME_BUDGET_VARIABLE] = args.time_budget  # workers inherit it
-        if args.command == "run":
-            _run(args)
-        elif args.command == "compare":
-            _compare(args)
-        elif args.command == "submit":
-            _submit(args)
-        elif args.command == "collect":
-            _collect(args)
-        elif args.command == "sweep":
-            _sweep(args)
+        commands = {"run": _run, "compare": _compare, "submit": _submit, "collect": _collect}
+        commands |= {"sweep": _sweep, "init": _init}
+        commands[args.command](args)
     except jobs.JobsPending as error:
         print(f"qbcircuit: {error}", file=sys.stderr)
         return 3

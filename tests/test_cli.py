@@ -195,3 +195,32 @@ def test_an_internal_fault_is_one_line_with_exit_1(monkeypatch, capsys):
     monkeypatch.setenv(cli.DEBUG_VARIABLE, "1")
     with pytest.raises(TypeError):
         cli.main(["run"])
+
+
+def test_init_writes_the_example_configs_that_run(tmp_path):
+    from qbcircuit.config import RunConfig
+    from qbcircuit.config.examples import EXAMPLES
+
+    result = qbcircuit("init", "--out", tmp_path / "start")
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in (tmp_path / "start").iterdir())
+    assert written == sorted(EXAMPLES)
+    for name in written:  # each parses as the config it is
+        config = RunConfig.from_toml(tmp_path / "start" / name)
+        assert config.model.n_batteries >= 1
+    assert RunConfig.from_toml(tmp_path / "start" / "sweep.toml").sweep is not None
+    (tmp_path / "start" / "default.toml").write_text("# mine\n")
+    again = qbcircuit("init", "--out", tmp_path / "start")
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "--force" in again.stderr
+    assert (tmp_path / "start" / "default.toml").read_text() == "# mine\n"  # nothing written
+    forced = qbcircuit("init", "--out", tmp_path / "start", "--force")
+    assert forced.returncode == 0 and "[model]" in (tmp_path / "start" / "default.toml").read_text()
+
+
+def test_install_hints_follow_the_installation(monkeypatch):
+    from qbcircuit import _install
+
+    monkeypatch.setattr(_install, "_editable", lambda: True)
+    assert _install.pip_install("cloud") == 'pip install -e ".[cloud]"'
+    monkeypatch.setattr(_install, "_editable", lambda: False)
+    assert _install.pip_install("pulse,jax") == 'pip install "qbcircuit[pulse,jax]"'

@@ -29,7 +29,6 @@ import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from numpy.typing import NDArray
 
 from qbcircuit._checks import QbcircuitError
 from qbcircuit._version import __version__
+from qbcircuit.config.examples import example_path
 from qbcircuit.config.sweep import SweepConfig
 from qbcircuit.config.tables import (
     AerConfig,
@@ -207,11 +207,5 @@ def _keys(table: type) -> tuple[str, ...]:
 
 
 def default_config_path() -> Path:
-    """The shipped default experiment: packaged copy, else circuits/default.toml of a checkout."""
-    packaged = resources.files("qbcircuit").joinpath("_default.toml")
-    if packaged.is_file():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / "circuits" / "default.toml"
-    if checkout.is_file():
-        return checkout
-    raise QbcircuitError("No default config found; pass a CONFIG.toml to `qbcircuit run`.")
+    """The shipped default experiment (see :mod:`qbcircuit.config.examples`)."""
+    return example_path("default.toml")
