@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from qbcircuit import exact, jobs, plots, sweeps
 from qbcircuit._checks import TIME_BUDGET_VARIABLE, QbcircuitError, time_budget
@@ -160,7 +161,8 @@ def _run(args: argparse.Namespace) -> None:
         f"gamma={model.dephasing:g} dC={model.charger_detuning:g} "
         f"dB={model.battery_detuning:g} omega0={model.omega0:g}"
     )
-    run_main_job(config, args.out, progress=not args.no_progress, echo=print)
+    echo = print if args.no_progress else tqdm.write  # rows never split a progress bar
+    run_main_job(config, args.out, progress=not args.no_progress, echo=echo)
 
 
 def _compare(args: argparse.Namespace) -> None:
@@ -257,7 +259,8 @@ def _collect(args: argparse.Namespace) -> None:
             f"{hardware.ergotropy[i]:>7.4f}+-{hardware.ergotropy_error[i]:.4f} {w_raw:>7.4f}"
         )
     write_atomic(out / "hardware_vs_exact.csv", "\n".join(rows) + "\n")
-    plots.plot_trajectories([curve, hardware], out / "hardware_vs_exact.png")
+    shown = [curve, hardware] + ([raw] if raw is not None else [])
+    plots.plot_trajectories(shown, out / "hardware_vs_exact.png")
     print(f"  wrote {out}/: hardware.json, hardware.csv, hardware_vs_exact.csv/.png, exact.json")
 
 

@@ -66,7 +66,9 @@ class Comparison:
         out = Path(folder)
         for trajectory in (self.reference, *self.legs):
             trajectory.save(out / f"compare_{trajectory.label}.json")
-        plots.plot_trajectories([self.reference, *self.legs], out / "comparison.png")
+        plots.plot_trajectories(
+            [self.reference, *self.legs], out / "comparison.png", residuals=True
+        )
         return write_atomic(out / "comparison.csv", self.to_csv())
 
 

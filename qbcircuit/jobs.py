@@ -266,6 +266,7 @@ def collect(
             options={
                 "backend": document["backend"],
                 "backend_name": document["backend_name"],
+                "mitigated": mitigate,
                 "jobs": [j["id"] for j in document["jobs"]],
                 "circuits_sha256": document["circuits_sha256"],
                 "readout": None if calibration is None else calibration.to_dict(),

@@ -115,4 +115,6 @@ def _trajectory_scalars(trajectory: Trajectory) -> dict[str, float]:
         values["energy_final_error"] = float(trajectory.energy_error[-1])
     if trajectory.ergotropy_error is not None:
         values["ergotropy_final_error"] = float(trajectory.ergotropy_error[-1])
+    if trajectory.ratio_error is not None:
+        values["ratio_final_error"] = float(trajectory.ratio_error[-1])
     return values
