@@ -326,11 +326,12 @@ def run_case(label: str, model: dict, times, legs: dict, loaded: bool = False) -
     return row
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--quick", action="store_true", help="smaller sizes (CI smoke run)")
-    args = parser.parse_args()
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
+    args = parser.parse_args(argv)
     import qutip
 
     import qbcircuit
@@ -397,6 +398,42 @@ def main() -> None:
     path = args.out / "bench.json"
     path.write_text(json.dumps(document, indent=1))
     print(f"wrote {path}")
+    write_report(rows, argv, qutip.__version__, args.report)
+
+
+def write_report(
+    rows: list[dict], argv: list[str] | None, qutip_version: str, folder: Path | None
+) -> None:
+    from qbcircuit.reports import Report
+
+    page = Report("bench", "Benchmarks against QuTiP, PIQS and numpy", __file__, argv)
+    page.describe(__doc__)
+    page.text(
+        f"QuTiP {qutip_version}. Each peer's time, its ratio to ours (> 1: ours is faster) "
+        "and the largest difference of its E(t) from ours; memory is the peak resident memory "
+        "each solve added."
+    )
+
+    def peers(row: dict) -> str:
+        return "; ".join(
+            f"{name} {leg['seconds']:.3g} s (x{leg['ratio']:.3g}, dE {leg['max_abs_dE']:.0e})"
+            for name, leg in row.items()
+            if isinstance(leg, dict) and "ratio" in leg
+        )
+
+    page.table(
+        ["case", "ours", "ours memory", "peers (time, ratio, max dE)"],
+        [
+            [
+                r["case"],
+                f"{r['ours']['seconds']:.3g} s",
+                f"{r['ours']['added_mib']:.0f} MiB",
+                peers(r),
+            ]
+            for r in rows
+        ],
+    )
+    page.write(folder)
 
 
 if __name__ == "__main__":

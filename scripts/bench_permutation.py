@@ -29,6 +29,7 @@ import numpy as np
 
 import qbcircuit
 from qbcircuit import StarModel, exact
+from qbcircuit.reports import Report
 
 BASE = dict(
     drive=1.0,
@@ -146,13 +147,16 @@ def largest(limit: float = 60.0) -> dict:
     return {"limit_s": limit, "largest_n": best, "seconds": timings}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--quick", action="store_true", help="N = 10, 20 only")
     parser.add_argument("--largest", action="store_true", help="also the largest N in 60 s")
     parser.add_argument("--peer-limit", type=float, default=900.0, help="seconds per peer case")
-    args = parser.parse_args()
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
+    args = parser.parse_args(argv)
+    page = Report("bench_permutation", "Battery noise at large N: against PIQS", __file__, argv)
+    page.describe(__doc__)
     sizes = [10, 20] if args.quick else [10, 20, 50]
     rows = []
     print(f"{'N':>4} {'ours s':>8} {'PIQS s':>8} {'ratio':>7} {'max |dE|':>9} {'ours MiB':>9}")
@@ -175,11 +179,26 @@ def main() -> None:
         "model": BASE,
         "cases": rows,
     }
+    page.table(
+        ["N", "ours", "PIQS + mesolve", "ratio", "max dE", "our peak memory"],
+        [
+            [
+                row["n_batteries"],
+                f"{row['ours_s']:.3g} s",
+                ("" if row["peer_finished"] else "> ") + f"{row['piqs_mesolve_s']:.3g} s",
+                ("" if row["peer_finished"] else "> ") + f"x{row['ratio']:.1f}",
+                "-" if row["max_energy_difference"] is None else row["max_energy_difference"],
+                f"{row['ours_peak_bytes'] / 2**20:.1f} MiB",
+            ]
+            for row in rows
+        ],
+    )
     if args.largest:
         report["largest"] = largest()
-        print(f"largest N with a t <= 30 trace under 60 s: {report['largest']['largest_n']}")
+        page.line(f"largest N with a t <= 30 trace under 60 s: {report['largest']['largest_n']}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_permutation.json").write_text(json.dumps(report, indent=1))
+    page.write(args.report)
 
 
 if __name__ == "__main__":

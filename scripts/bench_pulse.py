@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from qbcircuit import StarModel, pulse
+from qbcircuit.reports import Report
 
 MODEL = dict(drive=0.1, coupling=0.05, dephasing=0.1)
 TOLERANCE = 1e-8
@@ -100,11 +101,12 @@ def _case(n, basis, t_max, omega0, libraries, batch):
     return row
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--quick", action="store_true", help="small cases (CI smoke run)")
-    args = parser.parse_args()
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
+    args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     omega0 = 1.0
     cases = (
@@ -124,6 +126,39 @@ def main() -> None:
         print(json.dumps(report[-1], indent=1), flush=True)
     (args.out / "bench_pulse.json").write_text(json.dumps(report, indent=1))
     print(f"wrote {args.out}/bench_pulse.json")
+    page = Report("bench_pulse", "The pulse leg against QuTiP", __file__, argv)
+    page.describe(__doc__)
+    page.text("Seconds per solve (warm), the ratio QuTiP / ours, and the largest difference in E.")
+    page.table(
+        [
+            "case",
+            "QuTiP",
+            *(f"ours, {lib} (lab)" for lib in libraries),
+            "rotating frame",
+            "batch of the drive",
+            "max dE vs QuTiP",
+        ],
+        [
+            [
+                f"N = {r['n_batteries']}, {r['basis']}",
+                f"{r['qutip_s']:.3g} s",
+                *(
+                    f"{r[f'{lib}_lab_s']:.3g} s (x{r[f'ratio_qutip_over_{lib}_lab']:.2g})"
+                    for lib in libraries
+                ),
+                f"{r['numpy_rotating_s']:.3g} s",
+                " / ".join(
+                    f"{lib} {v:.3g} s"
+                    for lib in libraries
+                    for k, v in r.items()
+                    if k.startswith(f"{lib}_batch_")
+                ),
+                r["max_abs_dE_numpy_vs_qutip"],
+            ]
+            for r in report
+        ],
+    )
+    page.write(args.report)
 
 
 if __name__ == "__main__":

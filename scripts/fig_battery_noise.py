@@ -24,8 +24,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qbcircuit import sweeps
+from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
+from qbcircuit.reports import Report
 from qbcircuit.results import write_atomic
 
 GAMMA = 1.0
@@ -62,7 +63,13 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="N = 2, 4, 8 (CI)")
     parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
+    report = Report(
+        "battery_noise", "Battery noise: what survives of asymptotic freedom", __file__, argv
+    )
+    report.describe(__doc__)
+    say = report.line
     n_values = N_QUICK if args.quick else N_FULL
     result = sweeps.sweep(
         config(n_values, RATIOS),
@@ -84,12 +91,15 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     lines = [",".join(COLUMNS)] + [",".join(repr(r[c]) for c in COLUMNS) for r in rows]
     write_atomic(args.out / "battery_noise.csv", "\n".join(lines) + "\n")
     plot(args.out / "battery_noise.png", rows)
-    print("W/E at tau_90 (E = 90 % of N/2) with battery dephasing (F = g = gamma = 1, dB = 0.5):")
-    print(f"  {'N':>3} " + " ".join(f"{'gB=' + format(r, 'g'):>10}" for r in RATIOS))
+    say("W/E at tau_90 (E = 90 % of N/2) with battery dephasing (F = g = gamma = 1, dB = 0.5):")
+    say(f"  {'N':>3} " + " ".join(f"{'gB=' + format(r, 'g'):>10}" for r in RATIOS))
     for n in n_values:
         at = {r["battery_dephasing"]: r["ratio_tau_90"] for r in rows if r["n_batteries"] == n}
-        print(f"  {n:>3} " + " ".join(f"{at[GAMMA * r]:>10.3f}" for r in RATIOS))
+        say(f"  {n:>3} " + " ".join(f"{at[GAMMA * r]:>10.3f}" for r in RATIOS))
     print(f"  {result.reused} points reused, {result.computed} computed; wrote {args.out}/")
+    report.figure(args.out / "battery_noise.png", "W/E at the charging time with battery dephasing")
+    report.csv(args.out / "battery_noise.csv")
+    report.write(args.report)
     return rows
 
 
@@ -124,7 +134,7 @@ def plot(path: Path, rows: list[dict]) -> None:
     left.legend(fontsize=7)
     right.legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    plots.save_png(figure, path)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qbcircuit import sweeps
+from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
+from qbcircuit.reports import Report
 from qbcircuit.results import write_atomic
 
 N_FULL = [1, 2, 4, 8, 16, 32]
@@ -75,7 +76,11 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="N <= 8 (CI)")
     parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
+    report = Report("charged_charger", "A charged charger", __file__, argv)
+    report.describe(__doc__)
+    say = report.line
     n_values = N_QUICK if args.quick else N_FULL
     result = sweeps.sweep(
         config(n_values),
@@ -100,8 +105,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     lines = [",".join(COLUMNS)] + [",".join(repr(r[c]) for c in COLUMNS) for r in rows]
     write_atomic(args.out / "charged_charger.csv", "\n".join(lines) + "\n")
     plot(args.out / "charged_charger.png", rows)
-    print("tau_90 and W/E at tau_90 from |0> and |1> on the charger (g = gamma = 1, dB = 0.5):")
-    print(f"  {'drive':>6} {'N':>3} {'tau |0>':>9} {'tau |1>':>9} {'W/E |0>':>8} {'W/E |1>':>8}")
+    say("tau_90 and W/E at tau_90 from |0> and |1> on the charger (g = gamma = 1, dB = 0.5):")
+    say(f"  {'drive':>6} {'N':>3} {'tau |0>':>9} {'tau |1>':>9} {'W/E |0>':>8} {'W/E |1>':>8}")
     for regime in DRIVES:
         for n in n_values if regime == "weak" else n_values[1:]:
             pair = {
@@ -109,11 +114,14 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
                 for r in rows
                 if r["drive_regime"] == regime and r["n_batteries"] == n
             }
-            print(
+            say(
                 f"  {regime:>6} {n:>3} {pair[0]['tau_90']:>9.3f} {pair[1]['tau_90']:>9.3f} "
                 f"{pair[0]['ratio_tau_90']:>8.3f} {pair[1]['ratio_tau_90']:>8.3f}"
             )
     print(f"  {result.reused} points reused, {result.computed} computed; wrote {args.out}/")
+    report.figure(args.out / "charged_charger.png", "charging time and W/E from a charged charger")
+    report.csv(args.out / "charged_charger.csv")
+    report.write(args.report)
     return rows
 
 
@@ -144,7 +152,7 @@ def plot(path: Path, rows: list[dict]) -> None:
         axes.xaxis.set_minor_formatter("")
         axes.legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    plots.save_png(figure, path)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qbcircuit import sweeps
+from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
+from qbcircuit.reports import Report
 from qbcircuit.results import write_atomic
 
 COUPLING = 0.5
@@ -75,7 +76,13 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="F = 0.5, 2 and N <= 16 (CI)")
     parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
+    report = Report(
+        "charging_vs_n", "Charging time versus N: strong and weak drive", __file__, argv
+    )
+    report.describe(__doc__)
+    say = report.line
     drives = DRIVES_QUICK if args.quick else DRIVES_FULL
     result = sweeps.sweep(
         config(drives, N_QUICK if args.quick else N_FULL),
@@ -119,14 +126,19 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     write_atomic(args.out / "charging_fits.csv", "\n".join(lines) + "\n")
     plot(args.out, result, drives)
 
-    print(f"charging time tau_1e versus N (g={COUPLING:g}, gamma=2g, t_max={T_MAX:g}):")
-    print(f"  {'F':>5} {'dB':>5} {'N*=4F/g':>8} {'exponent':>9}  window / first trapped N")
+    say(f"charging time tau_1e versus N (g={COUPLING:g}, gamma=2g, t_max={T_MAX:g}):")
+    say(f"  {'F':>5} {'dB':>5} {'N*=4F/g':>8} {'exponent':>9}  window / first trapped N")
     for f in fits:
-        print(
+        say(
             f"  {f['drive']:>5g} {f['battery_detuning']:>5g} {f['crossover_n']:>8g} "
             f"{f['exponent']:>9.3f}  {f['regime']}; trapped from N = {f['first_trapped_n'] or '-'}"
         )
     print(f"  {result.reused} points reused, {result.computed} computed; wrote {args.out}/")
+    report.figure(args.out / "charging_time_vs_n.png", "charging time versus N")
+    report.figure(args.out / "ratio_at_charging_vs_n.png", "W/E at the charging time versus N")
+    report.csv(args.out / "charging_fits.csv")
+    report.csv(args.out / "charging_time_vs_n.csv")
+    report.write(args.report)
     return fits
 
 
@@ -142,22 +154,34 @@ def plot(out: Path, result: sweeps.SweepResult, drives: Sequence[float]) -> None
             n = result.column("n_batteries", drive=drive, battery_detuning=detuning)
             tau = result.column("tau", drive=drive, battery_detuning=detuning)
             ratio = result.column("ratio_tau", drive=drive, battery_detuning=detuning)
-            label = f"F={drive:g}, {'resonant' if detuning == 0 else f'dB={detuning:g}'}"
+            detuned = "resonant" if detuning == 0 else rf"$\delta_B = {detuning:g}$"
+            label = f"$F = {drive:g}$, {detuned}"
             axes.loglog(
                 n, np.where(np.isfinite(tau), tau, np.nan), style, color=f"C{k}", label=label
             )
+            trapped = ~np.isfinite(tau)  # no tau before t_max: drawn at t_max, pointing up
+            axes.plot(n[trapped], np.full(trapped.sum(), T_MAX), "^", color=f"C{k}", mfc="none")
             ratio_axes.semilogx(n, ratio, style, color=f"C{k}", label=label)
         axes.axvline(crossover(drive), color=f"C{k}", lw=0.8, ls=":")
     grid = np.array(result.column("n_batteries", drive=drives[0], battery_detuning=0.0), float)
-    ratio_axes.semilogx(grid, (grid - 1) / (grid + 1), "k:", lw=1, label="(N-1)/(N+1)")
-    axes.set(xlabel="N", ylabel="tau_1e", title="charging time (dotted: N* = 4F/g)")
+    ratio_axes.semilogx(grid, (grid - 1) / (grid + 1), "k:", lw=1, label="$(N-1)/(N+1)$")
+    axes.plot([], [], "^", color="gray", mfc="none", label=rf"trapped: $\tau > {T_MAX:g}$")
+    axes.set(
+        xlabel="battery qubits $N$",
+        ylabel=r"charging time $\tau_{1/e}$ [$1/\omega_0$]",
+        title="charging time (dotted: $N^* = 4F/g$)",
+    )
     axes.legend(fontsize=7)
-    ratio_axes.set(xlabel="N", ylabel="W/E at tau_1e", title="W/E at the charging time")
+    ratio_axes.set(
+        xlabel="battery qubits $N$",
+        ylabel=r"$W/E$ at $\tau_{1/e}$",
+        title="W/E at the charging time",
+    )
     ratio_axes.legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(out / "charging_time_vs_n.png", dpi=120)
+    plots.save_png(figure, out / "charging_time_vs_n.png")
     ratio_figure.tight_layout()
-    ratio_figure.savefig(out / "ratio_at_charging_vs_n.png", dpi=120)
+    plots.save_png(ratio_figure, out / "ratio_at_charging_vs_n.png")
 
 
 if __name__ == "__main__":

@@ -24,9 +24,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.optimize import OptimizeResult, minimize_scalar
 
-from qbcircuit import exact, sweeps
+from qbcircuit import exact, plots, sweeps
 from qbcircuit.config import RunConfig
 from qbcircuit.model import StarModel
+from qbcircuit.reports import Report
 from qbcircuit.results import write_atomic
 
 COUPLING = 0.5
@@ -81,7 +82,11 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="N = 1, 4 and 13 rates (CI)")
     parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
+    report = Report("dephasing", "The dephasing rate that relaxes fastest", __file__, argv)
+    report.describe(__doc__)
+    say = report.line
     n_values = [1, 4] if args.quick else [1, 2, 4, 8]
     ratios = gamma_over_g(12 if args.quick else 40)
     result = sweeps.sweep(
@@ -121,18 +126,21 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     write_atomic(args.out / "dephasing_optimum.csv", "\n".join(lines) + "\n")
     plot(args.out / "dephasing.png", result, n_values)
 
-    print(f"fastest relaxation versus gamma (g={COUPLING:g}, F=gN, resonant):")
-    print(
+    say(f"fastest relaxation versus gamma (g={COUPLING:g}, F=gN, resonant):")
+    say(
         f"  {'N':>3} {'gamma*/g':>9} {'1/gap min':>10} {'1/gap at 2g':>12} {'ratio':>6} "
         f"{'argmin tau':>10}"
     )
     for row in optimum:
-        print(
+        say(
             f"  {row['n_batteries']:>3} {row['gamma_over_g_fastest_relaxation']:>9.4f} "
             f"{row['relaxation_time_min']:>10.4f} {row['relaxation_time_at_2g']:>12.4f} "
             f"{row['at_2g_over_min']:>6.3f} {row['gamma_over_g_fastest_tau']:>10.3f}"
         )
     print(f"  {result.reused} points reused, {result.computed} computed; wrote {args.out}/")
+    report.figure(args.out / "dephasing.png", "relaxation time and charging time versus gamma")
+    report.csv(args.out / "dephasing_optimum.csv")
+    report.write(args.report)
     return optimum
 
 
@@ -147,16 +155,24 @@ def plot(path: Path, result: sweeps.SweepResult, n_values: Sequence[int]) -> Non
             result.column("relaxation_time", n_batteries=n),
             "-",
             color=f"C{k}",
-            label=f"1/gap, N={n}",
+            label=f"1/gap, $N = {n}$",
         )
         axes.loglog(
-            gamma, result.column("tau", n_batteries=n), "--", color=f"C{k}", label=f"tau_1e, N={n}"
+            gamma,
+            result.column("tau", n_batteries=n),
+            "--",
+            color=f"C{k}",
+            label=rf"$\tau_{{1/e}}$, $N = {n}$",
         )
-    axes.axvline(2.0, color="k", lw=0.8, ls=":", label="gamma = 2g")
-    axes.set(xlabel="gamma / g", ylabel="time", title="dephasing-enabled charging (F = gN)")
+    axes.axvline(2.0, color="k", lw=0.8, ls=":", label=r"$\gamma = 2g$")
+    axes.set(
+        xlabel=r"charger dephasing $\gamma / g$",
+        ylabel=r"time [$1/\omega_0$]",
+        title="dephasing-enabled charging ($F = gN$)",
+    )
     axes.legend(fontsize=7, ncol=2)
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    plots.save_png(figure, path)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qbcircuit import sweeps
+from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
+from qbcircuit.reports import Report
 from qbcircuit.results import Trajectory, write_atomic
 
 WIDTHS = [0.0, 0.1, 0.2, 0.3, 0.5]
@@ -98,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
+    report = Report("disorder", "Disordered couplings", __file__, argv)
+    report.describe(__doc__)
+    say = report.line
     n_values = [4, 5] if args.quick else [4, 5, 6, 7, 8]
     widths = [0.0, 0.2, 0.5] if args.quick else WIDTHS
     seeds = 2 if args.quick else args.seeds
@@ -134,15 +139,18 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     lines = [",".join(COLUMNS)] + [",".join(repr(r[c]) for c in COLUMNS) for r in rows]
     write_atomic(args.out / "disorder.csv", "\n".join(lines) + "\n")
     plot(args.out / "disorder.png", rows, n_values)
-    print(f"W/E at tau_90 (and at t = {SPAN:g}) versus coupling disorder w (F = gN, dB = 0.5):")
-    print(f"  {'N':>3} " + " ".join(f"{'w=' + format(w, 'g'):>14}" for w in widths))
+    say(f"W/E at tau_90 (and at t = {SPAN:g}) versus coupling disorder w (F = gN, dB = 0.5):")
+    say(f"  {'N':>3} " + " ".join(f"{'w=' + format(w, 'g'):>14}" for w in widths))
     for n in n_values:
         mine = [r for r in rows if r["n_batteries"] == n]
-        print(
+        say(
             f"  {n:>3} "
             + " ".join(f"{r['ratio_tau_90']:>6.3f} ({r['ratio_end']:.3f})" for r in mine)
         )
     print(f"  {result.reused} points reused, {result.computed} computed; wrote {args.out}/")
+    report.figure(args.out / "disorder.png", "W/E versus coupling disorder")
+    report.csv(args.out / "disorder.csv")
+    report.write(args.report)
     return rows
 
 
@@ -183,7 +191,7 @@ def plot(path: Path, rows: list[dict], n_values: Sequence[int]) -> None:
         fontsize=7,
     )
     figure.tight_layout(rect=(0, 0.03, 1, 1))
-    figure.savefig(path, dpi=120)
+    plots.save_png(figure, path)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import numpy as np
 from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
 from qbcircuit.model import StarModel
+from qbcircuit.reports import Report
 from qbcircuit.results import LongTime, RatioStudy, write_atomic
 
 DRIVE, COUPLING, DEPHASING = 1.0, 0.5, 1.0
@@ -128,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="N <= 100, circuits N <= 2 (CI)")
     parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
     run = dict(executor=args.executor, progress=not args.no_progress)
 
@@ -200,17 +202,64 @@ def main(argv: Sequence[str] | None = None) -> dict:
             f"{row['ratio_final']:.4f}"
         )
     print(f"  stores: {long.reused} + {circuits.reused} points reused; wrote {args.out}/")
+    write_report(args, argv, study, fits, circuits.rows())
     return fits
 
 
-def ratio_error(row: dict) -> float:
-    """One standard error of W/E from those of W and E (first-order propagation)."""
-    if "ergotropy_final_error" not in row or row["energy_final"] <= 0:
-        return math.nan
-    return row["ratio_final"] * math.hypot(
-        row["ergotropy_final_error"] / max(row["ergotropy_final"], 1e-12),
-        row["energy_final_error"] / row["energy_final"],
+def write_report(
+    args: argparse.Namespace, argv: Sequence[str] | None, study: RatioStudy, fits: dict, rows: list
+) -> None:
+    report = Report("ratio_vs_n", "Asymptotic freedom: W/E versus N", __file__, argv)
+    report.text(
+        f"Long-time W/E of the battery versus N in three series (g = {COUPLING:g}, "
+        f"gamma = {DEPHASING:g}): resonant with a fixed drive F = 1, resonant with F = 2gN, "
+        f"and a detuned battery (dB = 0.5, F = 1). Each limit comes with its reach time (E "
+        f"within 1 % of its limit from then on); a limit not reached by t = {HORIZON:g} is "
+        "shown with the value the battery holds then."
     )
+    report.figure(args.out / "ratio_vs_n.png", "W/E versus N")
+
+    def cell(entry: LongTime) -> str:
+        if entry.status == "reached":
+            return f"{entry.ratio:.4f} (reached, t = {entry.reach_time:.3g})"
+        if entry.status == "unknown":
+            return f"{entry.ratio:.4f} (reach time not computed)"
+        return f"{entry.ratio:.4f} (not reached; {entry.ratio_at_horizon:.4f} at t = {HORIZON:g})"
+
+    series = study.series()
+    report.table(
+        ["N", "F = 1, dB = 0", "F = 2gN, dB = 0", "F = 1, dB = 0.5"],
+        [
+            [int(k), *(cell(entries[i]) for entries in series.values())]
+            for i, k in enumerate(study.n_values.tolist())
+        ],
+    )
+    report.table(
+        ["series", "fit of 1 - W/E over N >= 16", "N (1 - W/E) at the largest N", "reached"],
+        [
+            [
+                name,
+                f"{fits[name]['prefactor']:.3f} N^{fits[name]['exponent']:.3f}",
+                f"{fits[name]['n_times_one_minus_ratio_at_largest_n']:.3f}",
+                f"{fits[name]['reached_points_in_fit']} of {fits[name]['fit_points']}",
+            ]
+            for name in SERIES
+        ],
+    )
+    report.text(f"W/E at t = {STOP:g} from the circuits, beside exact:")
+    report.table(
+        ["N", "dB", "method", "W/E", "standard error"],
+        [
+            [r["n_batteries"], r["battery_detuning"], r["method"], r["ratio_final"], ratio_error(r)]
+            for r in rows
+        ],
+    )
+    report.write(args.report)
+
+
+def ratio_error(row: dict) -> float:
+    """The bootstrap standard error of W/E (tomography), else nan."""
+    return row.get("ratio_final_error", math.nan)
 
 
 def plot(path: Path, study: RatioStudy, fits: dict, circuit_rows: list[dict]) -> None:

@@ -27,6 +27,7 @@ from matplotlib.ticker import NullFormatter
 
 from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
+from qbcircuit.reports import Report
 from qbcircuit.results import write_atomic
 
 COUPLING = 0.5
@@ -68,7 +69,11 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="N = 4, 8 and 3 drives (CI)")
     parser.add_argument("--executor", choices=sweeps.EXECUTORS, default="processes")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
+    report = Report("tradeoff", "Speed against quality: the drive trade-off", __file__, argv)
+    report.describe(__doc__)
+    say = report.line
     ratios = RATIOS_QUICK if args.quick else RATIOS_FULL
     n_values = N_QUICK if args.quick else N_FULL
     result = sweeps.sweep(
@@ -101,15 +106,18 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     write_atomic(args.out / "tradeoff.csv", "\n".join(lines) + "\n")
     plot(args.out / "tradeoff.png", rows, n_values)
 
-    print(f"charging time and quality versus F/(gN) (g={COUPLING:g}, gamma={DEPHASING:g}):")
-    print(f"  {'N':>3} {'dB':>4} {'F/(gN)':>7} {'tau':>10} {'W/E(tau)':>9} {'W/E(inf)':>9}  reach")
+    say(f"charging time and quality versus F/(gN) (g={COUPLING:g}, gamma={DEPHASING:g}):")
+    say(f"  {'N':>3} {'dB':>4} {'F/(gN)':>7} {'tau':>10} {'W/E(tau)':>9} {'W/E(inf)':>9}  reach")
     for row in rows:
-        print(
+        say(
             f"  {row['n_batteries']:>3} {row['battery_detuning']:>4g} {row['drive_ratio']:>7g} "
             f"{row['tau']:>10.4g} {row['ratio_tau']:>9.4f} {row['ratio_inf']:>9.4f}  "
             f"{row['reach']} ({row['reach_time']:.3g})"
         )
     print(f"  store: {result.reused} points reused; wrote {args.out}/tradeoff.csv, tradeoff.png")
+    report.figure(args.out / "tradeoff.png", "charging time and W/E versus the drive")
+    report.csv(args.out / "tradeoff.csv")
+    report.write(args.report)
     return rows
 
 

@@ -16,7 +16,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qbcircuit import StarModel, exact, pulse
+from qbcircuit import StarModel, exact, plots, pulse
+from qbcircuit.reports import Report
 
 SETS = {  # F/g = 2 and F/g = 0.5, resonant
     "F=0.2 g=0.1": dict(drive=0.2, coupling=0.1, dephasing=0.2),
@@ -24,11 +25,14 @@ SETS = {  # F/g = 2 and F/g = 0.5, resonant
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("rwa-out"))
     parser.add_argument("--quick", action="store_true", help="fewer frequencies (CI run)")
-    args = parser.parse_args()
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
+    args = parser.parse_args(argv)
+    page = Report("rwa", "The rotating-wave approximation against the lab frame", __file__, argv)
+    page.describe(__doc__)
     args.out.mkdir(parents=True, exist_ok=True)
     frequencies = (2.0, 8.0) if args.quick else (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
     n = 2
@@ -83,13 +87,16 @@ def main() -> None:
                     "ratio_unique": (n - 1) / (n + 1),
                 }
             )
-        print(
+        page.line(
             f"omega0={omega0:g}: lab W/E at t={late[-1]:g}: {lab.ratio[-1]:.4f} "
             f"(RWA long time {rwa_limit.ratio:.4f}, (N-1)/(N+1) = {(n - 1) / (n + 1):.4f})"
         )
     _write(args.out / "rwa_long_time.csv", long_rows)
     _plot(rows, long_rows, args.out / "rwa_study.png")
     print(f"wrote {args.out}/rwa_study.csv, rwa_long_time.csv, rwa_study.png")
+    page.figure(args.out / "rwa_study.png", "deviation of the lab model from the RWA")
+    page.csv(args.out / "rwa_study.csv")
+    page.write(args.report)
 
 
 def _write(path, rows):
@@ -130,7 +137,7 @@ def _plot(rows, long_rows, path):
     for ax in (left, right):
         ax.grid(alpha=0.3, which="both")
     FigureCanvasAgg(figure)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plots.save_png(figure, path)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qbcircuit import StarModel, exact, thermo
+from qbcircuit import StarModel, exact, plots, thermo
+from qbcircuit.reports import Report
 from qbcircuit.tomography import (
     estimate_ergotropy,
     outcome_probabilities,
@@ -54,11 +55,14 @@ def sweep(n, method, fitter, shots, repetitions, rng):
     return truth, np.array(estimates), seconds / repetitions
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("tomography-out"))
     parser.add_argument("--quick", action="store_true", help="small N and few shots (CI run)")
-    args = parser.parse_args()
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
+    args = parser.parse_args(argv)
+    page = Report("tomography", "Tomography: bias, spread and the shot budget", __file__, argv)
+    page.describe(__doc__)
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2026)
     n_values = (2, 3) if args.quick else (2, 3, 4, 5, 6)
@@ -100,6 +104,12 @@ def main() -> None:
             print(budget[-1], flush=True)
     _write(args.out / "tomography_budget.csv", budget)
     print(f"wrote {args.out}/tomography_study.csv, tomography_study.png, tomography_budget.csv")
+    page.figure(args.out / "tomography_study.png", "bias and spread of W/N versus shots")
+    page.text("The budget: shots per setting for rms(W/N) <= 1e-2, and the fit time.")
+    page.csv(args.out / "tomography_budget.csv")
+    page.text("Bias and spread of W/N versus shots per setting:")
+    page.csv(args.out / "tomography_study.csv")
+    page.write(args.report)
 
 
 def _budget(n, method, rng, quick):
@@ -165,7 +175,7 @@ def _plot(rows, path):
     left.legend(fontsize=7, ncol=2)
     figure.suptitle(f"MLE tomography of the battery state at t = {TIME:g} (F=1, g=0.5, gamma=1)")
     FigureCanvasAgg(figure)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plots.save_png(figure, path)
 
 
 if __name__ == "__main__":

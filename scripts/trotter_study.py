@@ -16,8 +16,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qbcircuit import StarModel, exact
+from qbcircuit import StarModel, exact, plots
 from qbcircuit.emulation import emulate
+from qbcircuit.reports import Report
 
 SETS = {
     "resonant": dict(drive=1.0, coupling=0.7, dephasing=0.8),
@@ -28,7 +29,7 @@ SETS = {
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("trotter-out"))
     parser.add_argument("--n", type=int, nargs="+", default=[2, 4])
@@ -36,7 +37,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--orderings", nargs="+", default=["fixed", "palindromic", "randomized"])
     parser.add_argument("--quick", action="store_true", help="fewer step sizes (CI smoke run)")
-    args = parser.parse_args()
+    parser.add_argument("--report", type=Path, help="write the results page into this folder")
+    args = parser.parse_args(argv)
+    page = Report("trotter", "Trotter error and convergence order", __file__, argv)
+    page.describe(__doc__)
     steps = (0.25, 0.125) if args.quick else (0.25, 0.125, 0.0625, 0.03125)
     times = np.linspace(0, args.stop, round(args.stop / 0.5) + 1)
     rows = []
@@ -97,7 +101,7 @@ def main() -> None:
                         errors = np.array([r[key] for r in picked])
                         slope = np.polyfit(np.log(dts), np.log(errors), 1)[0]
                         constant = errors[-1] / (n * dts[-1] ** order)
-                        print(
+                        page.line(
                             f"{name:14} N={n} order {order} {ordering:12} {key}: "
                             f"fitted order {slope:.2f}, at dt={dts[-1]:g}: {errors[-1]:.2e} "
                             f"= {constant:.3f} N dt^{order}"
@@ -115,8 +119,10 @@ def main() -> None:
             ax.grid(alpha=0.3, which="both")
         row_axes[0].legend(fontsize=6, ncol=2)
     FigureCanvasAgg(figure)
-    figure.savefig(args.out / "trotter_study.png", dpi=110, bbox_inches="tight")
+    plots.save_png(figure, args.out / "trotter_study.png")
     print(f"wrote {args.out}/trotter_study.csv and .png")
+    page.figure(args.out / "trotter_study.png", "Trotter error versus dt")
+    page.write(args.report)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ LAYERS = {
         "cli",
         "compare",
         "studies",
+        "reports",
     },
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}

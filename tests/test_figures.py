@@ -3,6 +3,7 @@
 import csv
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,17 @@ def table(path):
 
 
 def quick(name, out):
-    return script(name).main(
-        ["--quick", "--out", str(out), "--executor", "serial", "--no-progress"]
-    )
+    """Run the script in quick mode; its results page names the command (without --report)
+    and every figure it shows lies beside it."""
+    arguments = ["--quick", "--out", str(out), "--executor", "serial", "--no-progress"]
+    result = script(name).main([*arguments, "--report", str(out / "report")])
+    (page,) = (out / "report").glob("*.md")
+    text = page.read_text()
+    assert f"Written by `python scripts/{name}.py {' '.join(arguments)}` with qbcircuit" in text
+    assert "--report" not in text and "| --- |" in text
+    for figure in re.findall(r"!\[[^]]*\]\(([^)]+)\)", text):
+        assert (out / "report" / figure).stat().st_size > 1000
+    return result
 
 
 def test_ratio_versus_n(tmp_path):
