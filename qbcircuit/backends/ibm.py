@@ -9,7 +9,6 @@ in one sentence. The fake devices also lend their targets and noise to "aer:<nam
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -97,9 +96,7 @@ def _service() -> Any:
 
 
 def _runtime_sampler(mode: Any) -> Any:
-    with warnings.catch_warnings():  # runtime >= 0.50 flags SamplerV2 in favour of its executor
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return _runtime().SamplerV2(mode=mode)
+    return _runtime().SamplerV2(mode=mode)
 
 
 @dataclass(frozen=True)

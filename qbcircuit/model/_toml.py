@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
+import tomllib
 from typing import Any
 
 from qbcircuit._checks import QbcircuitError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["parse_toml", "read_toml"]
 
