@@ -11,7 +11,8 @@ Layers, imports running one way (app -> pipeline -> paths -> core):
   compare, studies, plots, cli.
 
 The names below are loaded on first use, so ``import qbcircuit`` costs nothing until one is
-touched (qiskit and numpy are imported then). See README.md and docs/physics.md for conventions.
+touched (qiskit and numpy are imported then). The documentation (docs/: getting started,
+tutorials, physics and conventions, guides, API reference) says the rest.
 """
 
 from __future__ import annotations

@@ -211,8 +211,10 @@ def emulate(
         model: the star battery.
         times: increasing times >= 0 on the dt grid (others are refused, not rounded).
         dt: Trotter step, 0 < dt <= max(times).
-        order, ordering, insertion: see :mod:`qbcircuit.circuits` (``dephasing`` is the
-            former name of ``insertion``).
+        order: 1 (Lie) or 2 (Strang), see :mod:`qbcircuit.circuits`.
+        ordering: the order of the coupling gates, see :mod:`qbcircuit.circuits`.
+        insertion: how the channels enter the circuit, see :mod:`qbcircuit.circuits`
+            (``dephasing`` is the former name of ``insertion``).
         method: "density_matrix" (one circuit per instance, snapshots of the battery state),
             "statevector" (stochastic trajectories: random unitary instances as pure states;
             the averaged battery state has rank <= 2K, so W comes from a 2K x 2K Gram matrix),

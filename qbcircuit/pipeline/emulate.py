@@ -103,13 +103,21 @@ def emulate_tomography(
     """E, W, W/E of the battery from tomography of Trotter circuits at ``times``.
 
     Args:
-        model, times, dt, order, ordering, insertion: as for :func:`qbcircuit.emulation.emulate`
-            (``dephasing`` is the former name of ``insertion``).
+        model: the star battery.
+        times: increasing times >= 0 on the dt grid.
+        dt: Trotter step.
+        order: as for :func:`qbcircuit.emulation.emulate`.
+        ordering: as for :func:`qbcircuit.emulation.emulate`.
+        insertion: as for :func:`qbcircuit.emulation.emulate` (``dephasing`` is its former
+            name).
         method: the tomography scheme, "permutation" ((N+1)(N+2)/2 settings) or "pauli" (3^N).
         shots: shots per setting and time, split evenly over the instances of a random circuit
             (a random insertion or the "randomized" ordering; default 8 instances) and pooled,
             as on a device: the pooled counts sample the instance average.
-        fitter, confidence, replicates, interval: see :func:`estimate_ergotropy`.
+        fitter: see :func:`qbcircuit.tomography.estimate_ergotropy`.
+        confidence: the interval level, see :func:`qbcircuit.tomography.estimate_ergotropy`.
+        replicates: bootstrap replicates, see :func:`qbcircuit.tomography.estimate_ergotropy`.
+        interval: "percentile" or "basic", see :func:`qbcircuit.tomography.estimate_ergotropy`.
         backend: where the circuits are transpiled for and run (a local spec: "aer",
             "aer:<fake>", "fake:<fake>"); ``sampler``: a SamplerV2 to run them instead. On
             ideal Aer each circuit instance is simulated once and every setting's counts are

@@ -10,9 +10,9 @@ observed frequencies, refitted) gives the standard error, the bias estimate (mea
 minus the point estimate) and a confidence interval: "percentile" (default; the quantile range
 of the replicates) or "basic" (2 W - upper quantile, 2 W - lower quantile, which reflects the
 bootstrap bias). With the MLE fitter the percentile interval covered as often or more often in
-every case measured (see README, "Tomography"). The permutation method estimates W of the state's
-permutation-invariant part, which is <= W (convexity) and equal for symmetric states such as the
-exact states of the model.
+every case measured (the tomography tests and study). The permutation method estimates W of
+the state's permutation-invariant part, which is <= W (convexity) and equal for symmetric
+states such as the exact states of the model.
 """
 
 from __future__ import annotations
