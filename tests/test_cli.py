@@ -224,3 +224,14 @@ def test_install_hints_follow_the_installation(monkeypatch):
     assert _install.pip_install("cloud") == 'pip install -e ".[cloud]"'
     monkeypatch.setattr(_install, "_editable", lambda: False)
     assert _install.pip_install("pulse,jax") == 'pip install "qbcircuit[pulse,jax]"'
+
+
+def test_the_wheel_carries_every_example_config():
+    import tomllib
+
+    from qbcircuit.config.examples import EXAMPLES
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    included = project["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    for name in EXAMPLES:
+        assert included[f"circuits/{name}"] == f"qbcircuit/_examples/{name}"
