@@ -9,6 +9,7 @@ cost is linear in the number of steps. Random insertions ("pauli", "gaussian") a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -271,7 +272,7 @@ def emulate(
         battery = np.array([[run[f"b{k}"] for k in steps] for run in saved])  # (K, T, D, D)
         charger = np.array([[run[f"c{k}"][1, 1].real for k in steps] for run in saved])
         series, errors = density_matrix_series(battery, charger, model.omega0)
-        states: NDArray[np.complex128] | None = battery.mean(axis=0)
+        states: NDArray[np.complex128] | None = cast(NDArray[np.complex128], battery.mean(0))
     else:
         vectors = np.array([[run[f"v{k}"] for k in steps] for run in saved])  # (K, T, 2D)
         series, errors = statevector_series(vectors, model.n_batteries, model.omega0)

@@ -62,7 +62,7 @@ class SpinSectors:
         self.degeneracy = np.array(
             [
                 float(comb(n_batteries, k) - (comb(n_batteries, k - 1) if k else 0))
-                for k in self.lowest
+                for k in self.lowest.tolist()
             ]
         )
         self.joint = 2 * (self.two_j + 1)  # R_j is joint x joint
