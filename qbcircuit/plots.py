@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogFormatter, NullFormatter
 
 from qbcircuit.results import RatioStudy, Trajectory, write_atomic
 
@@ -38,13 +38,18 @@ def _two_and_five(value: float, _: object = None) -> str:
 
 
 def tidy_log_axes(figure: Figure) -> None:
-    """Plain numbers on every log axis, and labels on its minor ticks only where fewer than
-    two decades show (then at 2 and 5 times a power of ten): matplotlib's defaults write
-    2x10^1, 3x10^1, ... where they collide."""
+    """Plain numbers on every log axis that still has matplotlib's own labels, and labels on
+    its minor ticks only where fewer than two decades show (then at 2 and 5 times a power of
+    ten): matplotlib's defaults write 2x10^1, 3x10^1, ... where they collide. An axis whose
+    ticks a figure labelled itself (``set_xticks(values, labels)``) keeps those labels and
+    loses the minor ones beside them."""
     for ax in figure.axes:
         for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
             low, high = sorted(limits)
             if axis.get_scale() != "log" or low <= 0:
+                continue
+            if not isinstance(axis.get_major_formatter(), LogFormatter):  # labelled by hand
+                axis.set_minor_formatter(NullFormatter())
                 continue
             decades = math.floor(math.log10(high)) - math.ceil(math.log10(low)) + 1
             axis.set_major_formatter(FuncFormatter(_plain))

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
 
 from qbcircuit import plots, sweeps
 from qbcircuit.config import RunConfig
@@ -165,7 +164,6 @@ def plot(path: Path, rows: list[dict], n_values: Sequence[int]) -> None:
         ax.set_xlabel(r"drive $F/(gN)$")
         ax.grid(alpha=0.3, which="both")
         ax.set_xticks(ratios, [f"{r:g}" for r in ratios])
-        ax.xaxis.set_minor_formatter(NullFormatter())
     axes[0].legend(fontsize=6)
     axes[2].legend(fontsize=6)
     figure.suptitle(
