@@ -20,12 +20,19 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from qbcircuit.exact._frame import HermitianFrame
 from qbcircuit.model import Basis, StarModel
+
+try:  # the kernel behind scipy's sparse @; its dispatch costs more than a small product
+    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
+except ImportError:  # pragma: no cover - a scipy that moved it: the public product
+    _csr_matvec = None
 
 __all__ = [
     "HermitianGenerator",
     "Propagation",
     "full_memory_estimate",
+    "lindblad_entries",
     "lindblad_generator",
     "liouvillian",
     "propagate",
@@ -34,21 +41,53 @@ __all__ = [
 ]
 
 
-def lindblad_generator(h: sp.spmatrix, jumps: Sequence[sp.spmatrix]) -> sp.csr_matrix:
+Entries = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.complex128]]
+"""A sparse matrix as COO (rows, columns, values); repeated positions add up."""
+
+
+def lindblad_entries(h: sp.spmatrix, jumps: Sequence[sp.spmatrix]) -> Entries:
     """Row-major vectorised generator of d rho/dt = -i[H, rho] + sum_k D[L_k] rho:
     d vec(rho)/dt = G vec(rho), vec = rho.ravel(), with (A rho B) -> (A (x) B^T) vec(rho):
 
         G = -i(H (x) 1 - 1 (x) H^T) + sum_k [L_k (x) conj(L_k) - (K_k (x) 1 + 1 (x) K_k^T)/2],
 
-    K_k = L_k^+ L_k.
+    K_k = L_k^+ L_k; G's entries, the Kronecker products taken on the COO arrays directly
+    (scipy's own products cost more than the arithmetic on the many small sectors).
     """
-    eye = sp.identity(h.shape[0], format="csr", dtype=complex)
-    generator = -1j * (sp.kron(h, eye) - sp.kron(eye, h.T))
+    n = h.shape[0]
+    eye = (np.arange(n), np.arange(n), np.ones(n, dtype=complex))
+    parts: list[Entries] = []
+
+    def kron(a: Entries, b: Entries, scale: complex) -> None:
+        parts.append(
+            (
+                (a[0][:, None] * n + b[0]).ravel(),
+                (a[1][:, None] * n + b[1]).ravel(),
+                (scale * a[2][:, None] * b[2]).ravel(),
+            )
+        )
+
+    def coo(m: sp.spmatrix, transpose: bool = False) -> Entries:
+        m = sp.coo_matrix(m)
+        rows, cols = m.row.astype(np.int64), m.col.astype(np.int64)
+        return (cols, rows, m.data) if transpose else (rows, cols, m.data)
+
+    kron(coo(h), eye, -1j)
+    kron(eye, coo(h, transpose=True), 1j)
     for jump in jumps:
-        product = (jump.conj().T @ jump).tocsr()
-        generator = generator + sp.kron(jump, jump.conj())
-        generator = generator - 0.5 * (sp.kron(product, eye) + sp.kron(eye, product.T))
-    return sp.csr_matrix(generator)
+        lj, product = coo(jump), jump.conj().T @ jump
+        kron(lj, (lj[0], lj[1], lj[2].conj()), 1.0)
+        kron(coo(product), eye, -0.5)
+        kron(eye, coo(product, transpose=True), -0.5)
+    rows, cols, data = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return rows, cols, data.astype(complex)
+
+
+def lindblad_generator(h: sp.spmatrix, jumps: Sequence[sp.spmatrix]) -> sp.csr_matrix:
+    """The generator of :func:`lindblad_entries` as a sparse matrix."""
+    n = h.shape[0]
+    rows, cols, data = lindblad_entries(h, jumps)
+    return sp.csr_matrix((data, (rows, cols)), shape=(n * n, n * n))
 
 
 def liouvillian(model: StarModel, basis: Basis) -> sp.csr_matrix:
@@ -146,23 +185,36 @@ class HermitianGenerator:
 
 
 class VectorGenerator:
-    """A vectorised generator G (sparse) acting on vec(rho), shifted by mu = Tr G / D (its mean
-    diagonal) to reduce its norm; its 1-norm is computed once, so every step of a
+    """A vectorised generator G (sparse, complex or real) acting on vec(rho), shifted by
+    mu = Tr G / D (its mean diagonal) to reduce its norm; its 1-norm is computed once, so every
+    step of a
     propagation reuses it (scipy's expm_multiply re-estimates norms of powers of G per call,
     most of its time on large sparse generators)."""
 
     def __init__(self, generator: sp.spmatrix) -> None:
         dim = generator.shape[0]
         self.shift = complex(generator.diagonal().sum()) / dim
-        self.matrix = sp.csr_matrix(generator - self.shift * sp.identity(dim, format="csr"))
+        shift = self.shift if np.iscomplexobj(generator.data) else self.shift.real
+        self.matrix = sp.csr_matrix(generator - shift * sp.identity(dim, format="csr"))
         self.norm = float(np.max(np.asarray(abs(self.matrix).sum(axis=0)), initial=0.0))
 
     def __call__(self, vector: NDArray[np.complex128]) -> tuple[NDArray[np.complex128]]:
-        return (self.matrix @ vector,)
+        m = self.matrix
+        if _csr_matvec is None or vector.dtype != m.dtype or not vector.flags.c_contiguous:
+            return (m @ vector,)
+        out = np.zeros(m.shape[0], dtype=m.dtype)  # scipy's kernel without its dispatch
+        _csr_matvec(m.shape[0], m.shape[1], m.indptr, m.indices, m.data, vector, out)
+        return (out,)
 
     def step(self, vector: NDArray[np.complex128], duration: float) -> NDArray[np.complex128]:
         """exp(G duration) applied to ``vector`` (:func:`taylor_step`)."""
         return taylor_step(self, (vector,), self.norm, self.shift, duration)[0]
+
+
+def _largest(parts: tuple[NDArray, ...]) -> float:
+    if len(parts) == 1:
+        return float(np.abs(parts[0]).max())
+    return max(float(np.abs(part).max()) for part in parts)
 
 
 def taylor_step(
@@ -187,7 +239,7 @@ def taylor_step(
     parts = tuple(state)
     for _ in range(substeps):
         totals = tuple(part.copy() for part in parts)
-        tolerance = 2.0**-53 * max(float(np.abs(part).max()) for part in parts)
+        tolerance = 2.0**-53 * _largest(parts)
         previous = np.inf
         for k in range(1, degree + 1):
             parts = apply(*parts)
@@ -195,7 +247,7 @@ def taylor_step(
             for part, total in zip(parts, totals, strict=True):
                 part *= factor
                 total += part
-            current = max(float(np.abs(part).max()) for part in parts)
+            current = _largest(parts)
             if previous + current <= tolerance:
                 break
             previous = current
@@ -223,14 +275,18 @@ class Propagation:
             from qbcircuit.exact._permutation import initial_vector, permutation_generator
 
             generator, sectors = permutation_generator(model)
-            self._generator = VectorGenerator(generator)
-            state = initial_vector(model, sectors)
+            self._frame = HermitianFrame(sectors.offsets[:-1], sectors.joint)
+            vector = initial_vector(model, sectors)
         elif self._hermitian is not None:
             rho0 = model.initial_state(basis)  # type: ignore[arg-type]
             state = (np.ascontiguousarray(rho0.real), np.ascontiguousarray(rho0.imag))
         else:
-            self._generator = VectorGenerator(liouvillian(model, basis))  # type: ignore[arg-type]
-            state = model.initial_state(basis).reshape(-1)  # type: ignore[arg-type]
+            generator = liouvillian(model, basis)  # type: ignore[arg-type]
+            vector = model.initial_state(basis).reshape(-1)  # type: ignore[arg-type]
+            self._frame = HermitianFrame([0], [math.isqrt(vector.size)])
+        if self._hermitian is None:  # the vectorised forms step in real coordinates
+            self._generator = VectorGenerator(self._frame.real_generator(generator))
+            state = self._frame.coordinates(vector)
         self.checkpoint: tuple[float, Any] = (0.0, state)
 
     def _after(self, state: Any, duration: float) -> Any:
@@ -241,12 +297,13 @@ class Propagation:
         return self._generator.step(state, duration)
 
     def _matrix(self, state: Any) -> NDArray[np.complex128]:
-        if self._vector:
-            return np.asarray(state)
         if self._hermitian is not None:
             return state[0] + 1j * state[1]
-        dim = math.isqrt(state.size)
-        return np.asarray(state).reshape(dim, dim)
+        vector = self._frame.to_complex @ state
+        if self._vector:
+            return vector
+        dim = math.isqrt(vector.size)
+        return vector.reshape(dim, dim)
 
     def advance(self, t: float) -> NDArray[np.complex128]:
         """Move to time ``t`` (>= the current time) and return rho(t)."""

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError
-from qbcircuit.exact._liouvillian import lindblad_generator
+from qbcircuit.exact._liouvillian import lindblad_entries
 from qbcircuit.model import OPERATORS, StarModel, check_symmetric
 from qbcircuit.observables import BatteryState
 
@@ -213,12 +213,12 @@ def permutation_generator(model: StarModel) -> tuple[sp.csr_matrix, SpinSectors]
     index = {int(t): s for s, t in enumerate(sectors.two_j)}
     rows, cols, data = [], [], []
     for s, two_j in enumerate(sectors.two_j):
-        inside = lindblad_generator(
+        row, col, values = lindblad_entries(
             _sector_hamiltonian(model, int(two_j)), _charger_jumps(model, int(two_j))
-        ).tocoo()
-        rows.append(inside.row + sectors.offsets[s])
-        cols.append(inside.col + sectors.offsets[s])
-        data.append(inside.data)
+        )
+        rows.append(row + sectors.offsets[s])
+        cols.append(col + sectors.offsets[s])
+        data.append(values)
         size, joint = int(two_j) + 1, int(sectors.joint[s])
         b, bp = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
         for target, tb, tbp, value in _local_terms(
@@ -254,9 +254,10 @@ def permutation_rows(
         for s, joint in enumerate(sectors.blocks(vector)):
             size = joint.shape[0] // 2
             pairs = joint.reshape(size, 2, size, 2)
-            battery = np.einsum("icjc->ij", pairs)
+            excited = pairs[:, 1, :, 1]
+            battery = pairs[:, 0, :, 0] + excited
             battery = (battery + battery.conj().T) / 2
-            excitation += float(np.real(np.trace(pairs[:, 1, :, 1])))
+            excitation += float(np.trace(excited).real)
             populations = np.real(np.diagonal(battery))
             mean += float(populations @ (np.arange(size) + sectors.lowest[s]))
             if size > 1:
