@@ -37,7 +37,10 @@ class HermitianFrame:
         self._imaginary = self._upper[off_diagonal]
         n_real, n_imaginary = self._upper.size, self._imaginary.size
         self.dimension = n_real + n_imaginary
-        self._scale = np.where(off_diagonal, 1 / _HALF, 1.0)
+        # x = weight * (Re v[upper], Im v[strict upper]): sqrt(2) off the diagonal
+        self._weight = np.concatenate(
+            [np.where(off_diagonal, 1 / _HALF, 1.0), np.full(n_imaginary, 1 / _HALF)]
+        )
         columns = np.arange(self.dimension)
         self.to_complex = sp.csr_matrix(  # vec = to_complex @ x
             (
@@ -73,15 +76,14 @@ class HermitianFrame:
 
     def coordinates(self, vector: NDArray[np.complex128]) -> NDArray[np.float64]:
         """The real coordinates of a vector of Hermitian blocks."""
-        return np.concatenate(
-            [vector[self._upper].real * self._scale, vector[self._imaginary].imag / _HALF]
+        return self._weight * np.concatenate(
+            [vector[self._upper].real, vector[self._imaginary].imag]
         )
 
     def real_generator(self, generator: sp.spmatrix) -> sp.csr_matrix:
         """The real matrix of a Hermiticity-preserving ``generator`` in these coordinates."""
         image = sp.csr_matrix(generator @ self.to_complex)
-        scale = sp.diags(np.concatenate([self._scale, np.full(self._imaginary.size, 1 / _HALF)]))
         rows = sp.vstack([image[self._upper].real, image[self._imaginary].imag], format="csr")
-        real = sp.csr_matrix(scale @ rows)
+        real = sp.csr_matrix(sp.diags(self._weight) @ rows)
         real.eliminate_zeros()
         return real

@@ -187,9 +187,8 @@ class HermitianGenerator:
 class VectorGenerator:
     """A vectorised generator G (sparse, complex or real) acting on vec(rho), shifted by
     mu = Tr G / D (its mean diagonal) to reduce its norm; its 1-norm is computed once, so every
-    step of a
-    propagation reuses it (scipy's expm_multiply re-estimates norms of powers of G per call,
-    most of its time on large sparse generators)."""
+    step of a propagation reuses it (scipy's expm_multiply re-estimates norms of powers of G
+    per call, most of its time on large sparse generators)."""
 
     def __init__(self, generator: sp.spmatrix) -> None:
         dim = generator.shape[0]
