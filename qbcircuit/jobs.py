@@ -88,6 +88,7 @@ def hardware_experiment(config: RunConfig, ordering: str | None = None) -> Tomog
         zne_scales=hw.zne_scales,
         zne_fit=hw.zne_fit,
         twirls=hw.twirls,
+        decoupling=hw.decoupling,
     )
 
 

@@ -121,6 +121,7 @@ class AerNoiseBackend(Backend):
     """Aer with the noise model, coupling map and gates of a runtime fake device."""
 
     kind: ClassVar[str] = "aer-noise"
+    idle_noise: ClassVar[bool] = True
 
     def sampler(
         self,
@@ -154,17 +155,21 @@ _NOISE_MODELS: dict[tuple[str, tuple[int, ...]], Any] = {}
 
 
 def device_noise_model(device: Any, qubits: Sequence[int]) -> Any:
-    """The device's Aer noise model (gate errors with thermal relaxation, readout errors; the
-    same functions as ``NoiseModel.from_backend``) on ``qubits`` only.
+    """The device's Aer noise model (gate errors with thermal relaxation, readout errors,
+    thermal relaxation during delays; the same functions as ``NoiseModel.from_backend``) on
+    ``qubits`` only.
 
     Same counts for the same seed as the full model on circuits confined to ``qubits``, but Aer
     converts the full 133-qubit model on every run (2.2 s each on this machine, against 0.04 s).
-    Idle-time (delay) relaxation is not modelled, as in from_backend for unscheduled circuits.
+    Idle qubits relax only where a scheduled circuit holds delays
+    (:func:`~qbcircuit.backends.schedule.schedule`).
     """
     key = (device.name, tuple(sorted(int(q) for q in qubits)))
     if key not in _NOISE_MODELS:
         from qiskit_aer.noise import NoiseModel
         from qiskit_aer.noise.device import basic_device_gate_errors, basic_device_readout_errors
+
+        from qbcircuit.backends.schedule import relaxation_pass
 
         target, keep = device.target, set(key[1])
         model = NoiseModel(basis_gates=list(target.operation_names))
@@ -174,6 +179,9 @@ def device_noise_model(device: Any, qubits: Sequence[int]) -> Any:
         for readout_qubits, error in basic_device_readout_errors(target=target):
             if set(readout_qubits) <= keep:
                 model.add_readout_error(error, readout_qubits)
+        idle = relaxation_pass(device, key[1])
+        if idle is not None:
+            model._custom_noise_passes.append(idle)  # as from_backend attaches it
         _NOISE_MODELS[key] = model
     return _NOISE_MODELS[key]
 

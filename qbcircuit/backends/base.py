@@ -57,8 +57,11 @@ class Backend:
     Class attributes a provider sets: ``hardware`` (a device or its stand-in: dephasing must be
     in the circuit, not a noise channel), ``local`` (runs in this process: results are stored as
     they come, there is no job to fetch later), ``noiseless`` (ideal and all-to-all: emulated
-    tomography may draw every setting's counts from one simulated state per circuit) and
-    ``kind`` (a short name for reports).
+    tomography may draw every setting's counts from one simulated state per circuit),
+    ``idle_noise`` (a simulated device whose qubits relax while idle: circuits are scheduled,
+    idle periods filled with delays), ``provider_mitigation`` (Pauli twirling and dynamical
+    decoupling are options of the provider's sampler, :meth:`configure`, rather than circuits
+    built here) and ``kind`` (a short name for reports).
     """
 
     spec: str
@@ -69,6 +72,8 @@ class Backend:
     hardware: ClassVar[bool] = False
     local: ClassVar[bool] = True
     noiseless: ClassVar[bool] = False
+    idle_noise: ClassVar[bool] = False
+    provider_mitigation: ClassVar[bool] = False
 
     @property
     def routed(self) -> bool:
@@ -95,6 +100,42 @@ class Backend:
             raise QbcircuitError(
                 f"The circuits need {width} qubits, more than the {limit} of {self.spec}."
             )
+
+    def check_mitigation(self, twirls: int, decoupling: str) -> None:
+        """Refuse, in one sentence, Pauli twirling or dynamical decoupling where it cannot
+        act: twirling needs a device's two-qubit gates, decoupling its gate durations."""
+        if twirls and self.device is None:
+            raise QbcircuitError(
+                f"Pauli twirling acts on a device's two-qubit gates, and {self.spec} has none "
+                "(its circuits run as merged unitaries); set twirls = 0 or use a device backend."
+            )
+        if decoupling != "none" and not self.provider_mitigation:
+            from qbcircuit.backends.schedule import has_durations
+
+            if not has_durations(self.device):
+                raise QbcircuitError(
+                    f"Dynamical decoupling fills idle periods with timed pulses, and {self.spec} "
+                    'has no gate durations to schedule on; set decoupling = "none" or use an '
+                    "IBM, fake or aer:<device> backend."
+                )
+
+    def schedule(self, circuits: Sequence[QuantumCircuit], decoupling: str) -> list[QuantumCircuit]:
+        """ISA circuits as they run in time: scheduled, idle periods filled with delays or the
+        ``decoupling`` sequence (:func:`~qbcircuit.backends.schedule.schedule`), where that is
+        done here and matters: decoupling asked for, or a simulated device that relaxes while
+        idle. A provider that schedules itself gets the circuits unchanged."""
+        from qbcircuit.backends.schedule import has_durations, schedule
+
+        if self.provider_mitigation or (decoupling == "none" and not self.idle_noise):
+            return list(circuits)
+        if not has_durations(self.device):
+            return list(circuits)
+        return schedule(circuits, self.device, decoupling)
+
+    def configure(self, sampler: Any, *, twirls: int, decoupling: str) -> Any:
+        """``sampler`` with the provider's twirling and decoupling options set (where
+        ``provider_mitigation``; elsewhere both are in the circuits and it is unchanged)."""
+        return sampler
 
     def transpile(
         self,

@@ -106,6 +106,7 @@ class FakeBackend(Backend):
 
     kind: ClassVar[str] = "fake"
     hardware: ClassVar[bool] = True
+    idle_noise: ClassVar[bool] = True
 
     def sampler(
         self,
@@ -159,6 +160,7 @@ class IBMBackend(Backend):
     kind: ClassVar[str] = "ibm"
     hardware: ClassVar[bool] = True
     local: ClassVar[bool] = False
+    provider_mitigation: ClassVar[bool] = True
 
     def sampler(
         self,
@@ -169,6 +171,18 @@ class IBMBackend(Backend):
         mode: Any = None,
     ) -> Any:
         return _runtime_sampler(self.device if mode is None else mode)
+
+    def configure(self, sampler: Any, *, twirls: int, decoupling: str) -> Any:
+        """The runtime's own gate twirling (``twirls`` randomizations, the shots split over
+        them) and dynamical decoupling, run by the service on the circuits as submitted."""
+        if twirls:
+            sampler.options.twirling.enable_gates = True
+            sampler.options.twirling.num_randomizations = int(twirls)
+            sampler.options.twirling.shots_per_randomization = "auto"
+        if decoupling != "none":
+            sampler.options.dynamical_decoupling.enable = True
+            sampler.options.dynamical_decoupling.sequence_type = decoupling
+        return sampler
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[Any]:

@@ -143,7 +143,8 @@ def choose_layout(
 
 
 def circuit_cost(circuit: QuantumCircuit) -> dict[str, Any]:
-    """2-qubit gate count, depth and 2-qubit depth of a (transpiled) circuit."""
+    """2-qubit gate count, depth and 2-qubit depth of a (transpiled) circuit; delays and
+    barriers are not layers."""
     two_qubit = sum(
         1
         for instruction in circuit.data
@@ -151,7 +152,7 @@ def circuit_cost(circuit: QuantumCircuit) -> dict[str, Any]:
     )
     return {
         "two_qubit_gates": two_qubit,
-        "depth": circuit.depth(),
+        "depth": circuit.depth(lambda i: i.operation.name not in ("delay", "barrier")),
         "two_qubit_depth": circuit.depth(lambda i: i.operation.num_qubits == 2),
     }
 

@@ -190,6 +190,7 @@ class HardwareConfig:
     zne_scales: tuple[int, ...] = (1,)
     zne_fit: str = "linear"
     twirls: int = 0
+    decoupling: str = "none"
     instances: int = 8
     max_depth: int = 20000
     mitigation: bool = True
@@ -209,6 +210,7 @@ class HardwareConfig:
                     self, name, check_positive(f"hardware.{name}", getattr(self, name))
                 )
         insertion(self.insertion, name="hardware.insertion")
+        from qbcircuit.backends.schedule import check_decoupling
         from qbcircuit.circuits import ORDERINGS
         from qbcircuit.tomography.zne import check_fit, check_scales
 
@@ -216,6 +218,7 @@ class HardwareConfig:
             self, "zne_scales", check_scales(self.zne_scales, name="hardware.zne_scales")
         )
         check_fit(self.zne_fit, name="hardware.zne_fit")
+        check_decoupling(self.decoupling, name="hardware.decoupling")
         if self.ordering != "auto" and self.ordering not in ORDERINGS:
             raise QbcircuitError(
                 f"Argument `hardware.ordering` must be 'auto' or one of {ORDERINGS}, got "

@@ -61,6 +61,7 @@ def describe_cost(plan: Plan) -> str:
     """The dry-run report, a few lines."""
     cost = plan.cost
     qpu = cost["qpu_seconds"]
+    provider = plan.backend.provider_mitigation
     lines = [
         f"backend {cost['backend']}: {cost['pubs']} PUBs, {cost['circuits']} circuit "
         f"executions, {cost['shots']} shots ({cost['settings']} settings x "
@@ -77,9 +78,16 @@ def describe_cost(plan: Plan) -> str:
             else "zero-noise extrapolation: off"
         )
         + (
-            f"; Pauli twirling: {plan.experiment.twirls} copies per circuit"
+            f"; Pauli twirling: {plan.experiment.twirls} "
+            + ("randomizations (runtime)" if provider else "copies per circuit")
             if plan.experiment.twirls
             else "; Pauli twirling: off"
+        )
+        + (
+            f"; dynamical decoupling: {plan.experiment.decoupling}"
+            + (" (runtime)" if provider else "")
+            if plan.experiment.decoupling != "none"
+            else "; dynamical decoupling: off"
         ),
         f"coupling order: {plan.experiment.ordering}"
         + "".join(

@@ -57,6 +57,10 @@ def submit_job(
             qubits=active_qubits(plan.circuits),
             mode=mode,
         )
+        experiment = plan.experiment
+        sampler = plan.backend.configure(
+            sampler, twirls=experiment.twirls, decoupling=experiment.decoupling
+        )
     return sampler.run(plan.pubs(start, stop))
 
 

@@ -15,6 +15,7 @@ from qbcircuit._checks import (
     check_seed,
     check_times,
 )
+from qbcircuit.backends.schedule import check_decoupling
 from qbcircuit.circuits import Insertion, check_options, insertion, steps_for
 from qbcircuit.model import StarModel
 from qbcircuit.tomography.settings import TomographySettings
@@ -49,6 +50,8 @@ class TomographyExperiment:
         zne_fit: "linear" or "richardson", the extrapolation to zero noise.
         twirls: Pauli-twirled copies of every device circuit (0: none), the shots of each
             instance split over them.
+        decoupling: dynamical decoupling of idle qubits on a device, "none", "XX" or "XY4"
+            (:mod:`qbcircuit.backends.schedule`).
     """
 
     model: StarModel
@@ -65,6 +68,7 @@ class TomographyExperiment:
     zne_scales: tuple[int, ...] = (1,)
     zne_fit: str = "linear"
     twirls: int = 0
+    decoupling: str = "none"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "times", check_times(self.times))
@@ -95,6 +99,7 @@ class TomographyExperiment:
         check_seed("seed", self.seed)
         object.__setattr__(self, "zne_scales", check_scales(self.zne_scales))
         check_integer("twirls", self.twirls, low=0)
+        check_decoupling(self.decoupling)
         check_fit(self.zne_fit)
         if len(self.zne_scales) > 1 and not kind.unitary:
             raise QbcircuitError(

@@ -197,11 +197,7 @@ def plan_tomography(
     anything runs, what the backend cannot take or a circuit deeper than ``max_depth`` (named
     ``depth_name`` in the message)."""
     backend.check(experiment.kind, experiment.width)
-    if experiment.twirls and backend.device is None:
-        raise QbcircuitError(
-            f"Pauli twirling acts on a device's two-qubit gates, and {backend.spec} has none "
-            "(its circuits run as merged unitaries); set twirls = 0 or use a device backend."
-        )
+    backend.check_mitigation(experiment.twirls, experiment.decoupling)
     drawn = [
         (fold(template, scale), values, i, shots, s)
         for template, values, i, shots in templates(experiment)
@@ -221,7 +217,7 @@ def plan_tomography(
         seed=layout_seed,
     )
     routed = list(compiled)  # the layout each circuit's qubits are read from
-    if experiment.twirls:  # ISA circuits: twirl their two-qubit gates
+    if experiment.twirls and not backend.provider_mitigation:  # twirl the ISA circuits
         twirls, device = experiment.twirls, backend.device
         copies = [
             (variant, (d[0], d[1], d[2], -(-d[3] // twirls), d[4]), base)
@@ -248,7 +244,8 @@ def plan_tomography(
         measuring = [
             _measure_charger(c, physical[0]) for c in settings.circuits(base, physical[1:])
         ]
-        for setting, circuit in enumerate(backend.translate(measuring)):
+        timed = backend.schedule(backend.translate(measuring), experiment.decoupling)
+        for setting, circuit in enumerate(timed):
             circuits.append(circuit)
             values_out.append(values)
             shots.append(row_count)
