@@ -23,6 +23,7 @@ from qbcircuit.pulse.operators import (
     _signals,
     estimated_steps,
     lab_operators,
+    lab_rhs,
 )
 from qbcircuit.results import Trajectory
 
@@ -150,31 +151,30 @@ def evolve(
     # in small products and dispatch), except with an RWA cutoff (qiskit-dynamics builds its
     # RWA model from dense operators only); jax: dense matrices, traced once
     vectorised = array_library == "numpy" and rwa_cutoff_freq is None
-    solver = dynamics.Solver(
-        static_hamiltonian=operators["static"],
-        hamiltonian_operators=operators["drives"],
-        # every dissipator is frame-invariant in D[L] (sz_C commutes with the frame, s-_C picks
-        # up a phase that cancels); with none, a zero-rate jump keeps it a Lindblad model: without
-        # dissipators qiskit-dynamics would treat rho0 as a propagator
-        static_dissipators=operators["jumps"] or [operators["jump"]],
-        rotating_frame=operators["frame"] if frame == "rotating" else None,
-        rwa_cutoff_freq=rwa_cutoff_freq,
-        rwa_carrier_freqs=[frequency] * len(operators["drives"]) if rwa_cutoff_freq else None,
-        array_library="scipy_sparse" if vectorised else array_library,
-        vectorized=vectorised,
-    )
     rho0 = model.initial_state(basis)  # type: ignore[arg-type]
     t_span = [0.0, float(t[-1])] if t[-1] > 0 else [0.0, 1e-12]
     method = "DOP853" if array_library == "numpy" else "jax_odeint"
-    result = solver.solve(
-        t_span=t_span,
-        y0=rho0.reshape(-1, order="F") if vectorised else rho0,  # column stacking
-        signals=_signals(model, drive_shape, operators["carrier"]),
-        t_eval=t,
-        method=method,
-        rtol=rtol,
-        atol=atol,
-    )
+    y0 = rho0.reshape(-1, order="F") if vectorised else rho0  # column stacking
+    tolerances = {"t_eval": t, "method": method, "rtol": rtol, "atol": atol}
+    if vectorised and frame == "lab":  # the same generator, its drive signals in closed form
+        rhs = lab_rhs(model, operators, drive_shape)
+        result = dynamics.solve_ode(rhs, t_span=t_span, y0=y0, **tolerances)
+    else:
+        solver = dynamics.Solver(
+            static_hamiltonian=operators["static"],
+            hamiltonian_operators=operators["drives"],
+            # every dissipator is frame-invariant in D[L] (sz_C commutes with the frame, s-_C
+            # picks up a phase that cancels); with none, a zero-rate jump keeps it a Lindblad
+            # model: without dissipators qiskit-dynamics would treat rho0 as a propagator
+            static_dissipators=operators["jumps"] or [operators["jump"]],
+            rotating_frame=operators["frame"] if frame == "rotating" else None,
+            rwa_cutoff_freq=rwa_cutoff_freq,
+            rwa_carrier_freqs=[frequency] * len(operators["drives"]) if rwa_cutoff_freq else None,
+            array_library="scipy_sparse" if vectorised else array_library,
+            vectorized=vectorised,
+        )
+        signals = _signals(model, drive_shape, operators["carrier"])
+        result = solver.solve(t_span=t_span, y0=y0, signals=signals, **tolerances)
     states = np.asarray(result.y)
     if vectorised:
         states = states.reshape(len(t), dim, dim, order="F")
