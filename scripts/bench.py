@@ -125,7 +125,7 @@ def numpy_gates(model, times):
         if operation.name == "unitary":
             u = full(operation.to_matrix(), targets)
             rho = (u @ (u @ rho).conj().T).conj().T
-        elif operation.name == "quantum_channel":  # Strang: the phase flip for dt/2
+        elif operation.name == "kraus":  # Strang: the phase flip for dt/2
             assert targets == [0]
             rho = rho * dephase
         elif operation.name == "save_density_matrix" and operation.label.startswith("b"):

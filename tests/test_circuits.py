@@ -88,7 +88,7 @@ def test_transpiling_keeps_the_dephasing(level):
     model = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=GAMMA)
     circuit = build_trotter_circuit(model, 1.0, dt=0.25, order=2, insertion="channel")
     compiled = transpile(circuit, AerSimulator(method="density_matrix"), optimization_level=level)
-    assert compiled.count_ops().get("quantum_channel", 0) == 8  # D(dt/2) U D(dt/2), 4 steps
+    assert compiled.count_ops().get("kraus", 0) == 8  # D(dt/2) U D(dt/2), 4 steps
 
 
 def test_orderings():

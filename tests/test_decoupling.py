@@ -148,9 +148,7 @@ def test_on_ibm_twirling_and_decoupling_are_the_runtime_options():
     )
     assert len(plan.circuits) == len(plain.circuits)  # no copies and no pulses built here
     assert plan.digest == plain.digest
-    assert "4 randomizations (runtime); dynamical decoupling: XY4 (runtime)" in describe_cost(
-        plan
-    )
+    assert "4 randomizations (runtime); dynamical decoupling: XY4 (runtime)" in describe_cost(plan)
     sampler = backend.configure(SamplerV2(mode=fake), twirls=4, decoupling="XY4")
     assert sampler.options.twirling.enable_gates is True
     assert sampler.options.twirling.num_randomizations == 4

@@ -121,7 +121,7 @@ def test_on_a_device_noise_model_extrapolation_removes_most_of_the_bias(tmp_path
     spec = importlib.util.spec_from_file_location("study", SCRIPTS / "mitigation_study.py")
     study = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(study)
-    rows = study.run(2, None, 3, "aer:torino", tmp_path)
+    rows = study.run(2, None, 3, "aer:torino", tmp_path, jobs=("",))
     at = {(r["technique"], r["time"]): r for r in rows}
     late = max(r["time"] for r in rows)
     readout, full = at[("readout", late)], at[("readout+zne-richardson", late)]

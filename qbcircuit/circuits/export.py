@@ -31,10 +31,10 @@ def export_qasm3(circuit: QuantumCircuit, title: str = "") -> str:
     import qiskit
     from qiskit import qasm3
 
-    if "quantum_channel" in circuit.count_ops():
+    if "kraus" in circuit.count_ops():
         kinds = ", ".join(repr(k) for k in CANONICAL_KINDS if k != "none")
         raise QbcircuitError(
-            "The 'channel' dephasing is an Aer noise instruction with no OpenQASM form; export "
+            "The 'channel' insertion is a Kraus instruction with no OpenQASM form; export "
             f"a circuit with insertion {kinds} instead."
         )
     header = f"// {title}\n" if title else ""

@@ -14,9 +14,9 @@ declares what the rest of the package needs to know: the extra qubits it uses, w
 random (instances), whether its circuits stay unitary (statevector trajectories work), whether
 it runs on hardware and whether it has an OpenQASM form.
 
-    "channel"    the exact Lindblad map of each qubit's channels over tau as one Aer
-                 QuantumError instruction (``quantum_channel``; no transpiler pass removes it,
-                 unlike noise attached to ``id``); Aer only; every channel.
+    "channel"    the exact Lindblad map of each qubit's channels over tau as one Kraus
+                 instruction (``kraus``, native to Aer; no transpiler pass removes it, unlike
+                 noise attached to ``id``); Aer only; every channel.
     "pauli"      Z with probability p (random unitary unravelling), one draw per instance;
                  dephasing only (a random unitary cannot realise a non-unital channel).
     "gaussian"   RZ(phi), phi ~ Normal(0, variance 2 gamma tau): E[exp(-i phi)] = exp(-gamma tau);
@@ -215,22 +215,25 @@ class ChannelInsertion(Insertion):
 
 @lru_cache(maxsize=256)
 def _qubit_error(channels: tuple[tuple[str, float], ...], tau: float) -> Any:
-    """Aer's QuantumError of exp(tau sum_k D[L_k]) on one qubit, built once per (channels,
+    """The Kraus instruction of exp(tau sum_k D[L_k]) on one qubit, built once per (channels,
     tau) (a circuit holds one instance per step: building it is the costly part): the phase
-    flip itself for dephasing alone, else the exact map of the summed generator."""
-    from qiskit.quantum_info import SuperOp
-    from qiskit_aer.noise import QuantumError, pauli_error
+    flip itself for dephasing alone, else the exact map of the summed generator. A native Aer
+    instruction ("kraus"): an Aer noise instruction instead would make Aer rebuild the whole
+    circuit on every run to move it into a noise model."""
+    from qiskit.quantum_info import Kraus, SuperOp
 
     if len(channels) == 1 and channels[0][0] == "sz":
         p = float(phase_flip_probability(2 * channels[0][1], tau))
-        return pauli_error([("Z", p), ("I", 1 - p)])
+        return Kraus(
+            [np.sqrt(1 - p) * np.eye(2), np.sqrt(p) * np.diag([1.0, -1.0])]
+        ).to_instruction()
     eye = np.eye(2)
     generator = np.zeros((4, 4), dtype=complex)
     for operator, rate in channels:  # column stacking: vec(A rho B) = (B^T (x) A) vec(rho)
         jump = np.sqrt(rate) * OPERATORS[operator]
         decay = jump.conj().T @ jump
         generator += np.kron(jump.conj(), jump) - (np.kron(eye, decay) + np.kron(decay.T, eye)) / 2
-    return QuantumError(SuperOp(expm(tau * generator)))
+    return Kraus(SuperOp(expm(tau * generator))).to_instruction()
 
 
 @dataclass(frozen=True)

@@ -329,6 +329,7 @@ def build_snapshot_circuit(
                 step = circuit.copy_empty_like()
                 _append_step(step, model, dt, order, couplings, kind, rng, network=_line(ordering))
                 built[key] = merge_gates(step) if merge else step
-            circuit.compose(built[key], inplace=True, copy=False)
+            for instruction in built[key].data:  # same qubits: appended as they are
+                circuit._append(instruction)
         snapshot(k)
     return merge_gates(circuit) if merge and kind.random else circuit
