@@ -1,14 +1,16 @@
 """What error mitigation buys on a device noise model: E, W and W/E against exact.
 
 The experiment of circuits/hardware_n2.toml (gaussian dephasing, here 32 instances, permutation
-tomography, 4000 shots per setting and time) runs once on Aer with the noise model of a fake
-device (default aer:torino, seeded), with readout calibrations and every circuit also folded to
-noise scales 3 and 5. The same counts are then combined four ways: raw (scale 1 only),
-readout-mitigated (mthree), and readout-mitigated with zero-noise extrapolation, linear and
-Richardson; a second job runs every circuit as 4 Pauli-twirled copies (readout-mitigated).
-N = 2 runs to its charging time (E first reaches 1 - 1/e of its limit), N = 4 to
-t = 2. Each row prints the estimate with its bootstrap error, exact, the deviation in standard
-errors, and the cost of the technique in circuits and shots.
+tomography, 4000 shots per setting and time) runs on Aer with the noise model of a fake device
+(default aer:torino, seeded: gate errors, readout errors, and thermal relaxation of idle qubits
+in the scheduled circuits), with readout calibrations. One job also folds every circuit to noise
+scales 3 and 5, and its counts are combined four ways: raw (scale 1 only), readout-mitigated
+(mthree), and readout-mitigated with zero-noise extrapolation, linear and Richardson. Three more
+jobs, readout-mitigated: every circuit as 4 Pauli-twirled copies; XY4 dynamical decoupling in
+the idle periods; and everything at once (twirling, XY4, Richardson over scales 1, 3, 5).
+N = 2 runs to its charging time (E first reaches 1 - 1/e of its limit), N = 4 to t = 2. Each
+row prints the estimate with its bootstrap error, exact, the deviation in standard errors, and
+the cost of the technique in circuits and shots.
 
     python scripts/mitigation_study.py --out mitigation-out [--quick] [--backend aer:torino]
 """
@@ -35,26 +37,31 @@ from qbcircuit.tomography.estimate import FitOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = 32  # the instance average of the random dephasing is exact only as it grows
-TECHNIQUES = {  # name: (noise scales used, extrapolation, readout mitigation)
+SCALED = {  # name: (noise scales used, extrapolation, readout mitigation)
     "raw": ((1,), "linear", False),
     "readout": ((1,), "linear", True),
     "readout+zne-linear": ((1, 3, 5), "linear", True),
     "readout+zne-richardson": ((1, 3, 5), "richardson", True),
 }
-TWIRLS = 4
-TWIRLED = {"readout+twirling": ((1,), "linear", True)}  # a job of its own
+JOBS = {  # job: ([hardware] lines, the techniques its counts are combined into)
+    "": ("zne_scales = [1, 3, 5]", SCALED),
+    "twirls4": ("twirls = 4", {"readout+twirling": ((1,), "linear", True)}),
+    "xy4": ('decoupling = "XY4"', {"readout+dd": ((1,), "linear", True)}),
+    "full": (
+        'twirls = 4\ndecoupling = "XY4"\nzne_scales = [1, 3, 5]\nzne_fit = "richardson"',
+        {"readout+twirling+dd+zne-richardson": ((1, 3, 5), "richardson", True)},
+    ),
+}
 
 
-def config_text(n: int, stop: float, points: int, backend: str, twirls: int = 0) -> str:
+def config_text(n: int, stop: float, points: int, backend: str, job: str = "") -> str:
     text = (ROOT / "circuits" / "hardware_n2.toml").read_text()
     text = text.replace("n_batteries = 2", f"n_batteries = {n}")
     text = text.replace('backend = "fake:torino"', f'backend = "{backend}"')
     text = text.replace("stop = 2.0\npoints = 5", f"stop = {stop}\npoints = {points}")
     text = text.replace("instances = 8", f"instances = {INSTANCES}")
     text = text.replace("max_depth = 2000", "max_depth = 20000")  # folded N = 4 circuits
-    if twirls:  # a job of its own: Pauli-twirled copies, no folding
-        return text + f'twirls = {twirls}\nordering = "palindromic"\n'
-    return text + 'zne_scales = [1, 3, 5]\nordering = "palindromic"\n'
+    return text + JOBS[job][0] + '\nordering = "palindromic"\n'
 
 
 def charging_stop(config: RunConfig, dt: float) -> float:
@@ -62,27 +69,31 @@ def charging_stop(config: RunConfig, dt: float) -> float:
     return max(dt, dt * round(tau / dt))
 
 
-def run(n: int, stop: float | None, points: int, backend: str, out: Path) -> list[dict]:
+def run(
+    n: int, stop: float | None, points: int, backend: str, out: Path, jobs: tuple = tuple(JOBS)
+) -> list[dict]:
+    """The rows of N = ``n`` to ``stop`` (None: its charging time) from the ``jobs`` named."""
     probe = RunConfig.from_text(config_text(n, 2.0, points, backend), f"mitigation-n{n}")
     dt = probe.hardware_dt()
     stop = charging_stop(probe, dt) if stop is None else stop
     stop = dt * max(points - 1, round(stop / dt / (points - 1)) * (points - 1))
     rows: list[dict] = []
     started = time.perf_counter()
-    for twirls in (0, TWIRLS):
-        config, document, counts = submitted(n, stop, points, backend, twirls, out)
-        rows += combined(config, document, counts, TWIRLED if twirls else TECHNIQUES)
-    print(f"  N = {n}: {time.perf_counter() - started:.0f} s on {backend}")
+    for job in jobs:
+        techniques = JOBS[job][1]
+        config, document, counts = submitted(n, stop, points, backend, job, out)
+        rows += combined(config, document, counts, techniques)
+        print(f"  N = {n} {job or 'scaled'}: {time.perf_counter() - started:.0f} s on {backend}")
     return rows
 
 
 def submitted(
-    n: int, stop: float, points: int, backend: str, twirls: int, out: Path
+    n: int, stop: float, points: int, backend: str, job: str, out: Path
 ) -> tuple[RunConfig, dict, list]:
     """The job of one config (submitted, or resumed from ``out``) and its stored counts."""
-    name = f"n{n}" + (f"-twirls{twirls}" if twirls else "")
+    name = f"n{n}" + (f"-{job}" if job else "")
     path = out / f"{name}.toml"
-    write_atomic(path, config_text(n, stop, points, backend, twirls))
+    write_atomic(path, config_text(n, stop, points, backend, job))
     config = RunConfig.from_toml(path)
     folder = out / f"job-{name}"
     jobs.submit(config, folder, echo=lambda line: print(f"  {line}"))
