@@ -98,32 +98,15 @@ def test_decoupled_experiments_agree_with_the_plain_one_on_a_device_noise_model(
             assert abs(plain.energy[k] - trajectory.energy[k]) < SIGMAS * spread + 0.02
 
 
-CONFIG = """\
-[model]
-n_batteries = 2
-drive = 1.0
-coupling = 0.5
-dephasing = 1.0
-[times]
-stop = 1.0
-points = 5
-[aer]
-dt = 0.25
-[hardware]
-backend = "{backend}"
-stop = 1.0
-points = 3
-decoupling = "{sequence}"
-"""
-
-
 def test_decoupling_without_gate_durations_is_refused_before_anything_is_written(tmp_path):
+    from test_braket import CONFIG
+
     path = tmp_path / "aer.toml"
-    path.write_text(CONFIG.format(backend="aer", sequence="XY4"))
+    path.write_text(CONFIG.format(backend="aer") + 'decoupling = "XY4"\n')
     with pytest.raises(QbcircuitError, match="Dynamical decoupling fills idle periods"):
         jobs.submit(RunConfig.from_toml(path), tmp_path / "job", echo=lambda _: None)
     assert not (tmp_path / "job").exists()
-    path.write_text(CONFIG.format(backend="aer", sequence="UR8"))
+    path.write_text(CONFIG.format(backend="aer") + 'decoupling = "UR8"\n')
     with pytest.raises(QbcircuitError, match=r"`hardware.decoupling` must be one of"):
         RunConfig.from_toml(path)
 
