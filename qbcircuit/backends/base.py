@@ -21,7 +21,7 @@ from qiskit import QuantumCircuit
 from qbcircuit._checks import QbcircuitError
 from qbcircuit.circuits import Insertion
 
-__all__ = ["Backend", "JobStatus", "RemoteJob", "check_shots", "dense_counts"]
+__all__ = ["Backend", "JobStatus", "RemoteJob", "check_shots", "dense_counts", "translate_to"]
 
 
 class JobStatus(enum.Enum):
@@ -155,12 +155,7 @@ class Backend:
     def translate(self, circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
         """Basis translation only (no layout or routing): for gates appended to circuits that
         are already laid out and routed, such as tomography rotations before measurement."""
-        from qiskit.transpiler import generate_preset_pass_manager
-
-        manager = generate_preset_pass_manager(
-            optimization_level=0, target=self.device.target, layout_method="trivial"
-        )
-        return list(manager.translation.run(list(circuits)))
+        return translate_to(self.device.target, circuits)
 
     def sampler(
         self,
@@ -182,6 +177,17 @@ class Backend:
     def fetch(self, job_id: str) -> RemoteJob:
         """The job ``job_id`` of a remote backend."""
         raise QbcircuitError(f"Jobs of the local backend {self.spec} cannot be fetched by id.")
+
+
+def translate_to(target: Any, circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
+    """``circuits`` (laid out and routed on ``target``'s qubits) with every gate translated to
+    its basis, nothing else changed."""
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    manager = generate_preset_pass_manager(
+        optimization_level=0, target=target, layout_method="trivial"
+    )
+    return list(manager.translation.run(list(circuits)))
 
 
 def dense_counts(pub_result: Any, registers: Sequence[str]) -> dict[str, NDArray[np.int64]]:

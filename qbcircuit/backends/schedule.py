@@ -82,13 +82,10 @@ def schedule(
         )
     manager = PassManager([ALAPScheduleAnalysis(durations), pad])
     out = [_drop_idle_delays(c) for c in manager.run(list(circuits))]
-    if decoupling == "XY4":
-        from qiskit.transpiler import generate_preset_pass_manager
+    if decoupling == "XY4":  # its Y pulses into the device's basis
+        from qbcircuit.backends.base import translate_to
 
-        basis = generate_preset_pass_manager(
-            optimization_level=0, target=target, layout_method="trivial"
-        )
-        out = list(basis.translation.run(out))
+        out = translate_to(target, out)
     return out
 
 
