@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from qbcircuit._checks import QbcircuitError
 
@@ -26,6 +27,7 @@ __all__ = [
     "THREADS_VARIABLE",
     "available_threads",
     "blas_threads",
+    "limit_blas",
     "sized_threads",
     "thread_cap",
     "threads_for",
@@ -90,5 +92,18 @@ def sized_threads(dimension: Callable[..., int]) -> Callable[[Callable[P, R]], C
 def blas_threads(dimension: int) -> Iterator[int]:
     """Run the block with :func:`threads_for` (``dimension``) BLAS threads; yields the count."""
     threads = threads_for(dimension)
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with limit_blas(threads):
         yield threads
+
+
+_controller: tuple[int, ThreadpoolController] | None = None
+
+
+def limit_blas(threads: int) -> contextlib.AbstractContextManager[object]:
+    """threadpoolctl's BLAS limit of ``threads`` for a block. Its controller (a scan of the
+    loaded native libraries, about a millisecond) is kept, and made again when an import has
+    added modules since, so that a library loaded later is limited too."""
+    global _controller
+    if _controller is None or _controller[0] != len(sys.modules):
+        _controller = (len(sys.modules), ThreadpoolController())
+    return _controller[1].limit(limits=threads, user_api="blas")

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from qbcircuit import StarModel
-from qbcircuit.exact import _liouvillian
+from qbcircuit.exact import _taylor
 from qbcircuit.exact._frame import HermitianFrame
-from qbcircuit.exact._liouvillian import VectorGenerator, lindblad_generator, liouvillian
+from qbcircuit.exact._liouvillian import lindblad_generator, liouvillian
 from qbcircuit.exact._permutation import permutation_generator
+from qbcircuit.exact._taylor import VectorGenerator
 
 
 def _hermitian_blocks(sizes, seed=3):
@@ -80,5 +81,5 @@ def test_the_direct_kernel_equals_scipys_product(monkeypatch, real):
         generator = HermitianFrame(sectors.offsets[:-1], sectors.joint).real_generator(generator)
     vector = np.random.default_rng(1).normal(size=generator.shape[0]).astype(generator.dtype)
     fast = VectorGenerator(generator).step(vector, 0.7)
-    monkeypatch.setattr(_liouvillian, "_csr_matvec", None)
+    monkeypatch.setattr(_taylor, "_csr_matvec", None)
     np.testing.assert_allclose(VectorGenerator(generator).step(vector, 0.7), fast, atol=1e-14)

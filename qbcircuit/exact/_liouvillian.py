@@ -11,27 +11,23 @@ when the charger's dephasing is the only channel, and with the vectorised genera
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
 
+from qbcircuit._threads import limit_blas
 from qbcircuit.exact._frame import HermitianFrame
+from qbcircuit.exact._taylor import HermitianGenerator, VectorGenerator
 from qbcircuit.model import Basis, StarModel
 
-try:  # the kernel behind scipy's sparse @; its dispatch costs more than a small product
-    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
-except ImportError:  # pragma: no cover - a scipy that moved it: the public product
-    _csr_matvec = None
-
 __all__ = [
-    "HermitianGenerator",
     "Propagation",
     "full_memory_estimate",
+    "lindblad_coo",
     "lindblad_entries",
     "lindblad_generator",
     "liouvillian",
@@ -51,10 +47,21 @@ def lindblad_entries(h: sp.spmatrix, jumps: Sequence[sp.spmatrix]) -> Entries:
 
         G = -i(H (x) 1 - 1 (x) H^T) + sum_k [L_k (x) conj(L_k) - (K_k (x) 1 + 1 (x) K_k^T)/2],
 
-    K_k = L_k^+ L_k; G's entries, the Kronecker products taken on the COO arrays directly
-    (scipy's own products cost more than the arithmetic on the many small sectors).
-    """
-    n = h.shape[0]
+    K_k = L_k^+ L_k; G's entries (:func:`lindblad_coo` on the operators' COO entries)."""
+    return lindblad_coo(
+        h.shape[0], _coo(h), [(_coo(jump), _coo(jump.conj().T @ jump)) for jump in jumps]
+    )
+
+
+def _coo(m: sp.spmatrix) -> Entries:
+    m = sp.coo_matrix(m)
+    return m.row.astype(np.int64), m.col.astype(np.int64), m.data
+
+
+def lindblad_coo(n: int, h: Entries, jumps: Sequence[tuple[Entries, Entries]]) -> Entries:
+    """:func:`lindblad_entries` from COO entries of H and of each (L_k, K_k = L_k^+ L_k) on an
+    n-dimensional space, the Kronecker products taken on the entries directly (scipy's own
+    products cost more than the arithmetic on the many small spin sectors)."""
     eye = (np.arange(n), np.arange(n), np.ones(n, dtype=complex))
     parts: list[Entries] = []
 
@@ -67,18 +74,15 @@ def lindblad_entries(h: sp.spmatrix, jumps: Sequence[sp.spmatrix]) -> Entries:
             )
         )
 
-    def coo(m: sp.spmatrix, transpose: bool = False) -> Entries:
-        m = sp.coo_matrix(m)
-        rows, cols = m.row.astype(np.int64), m.col.astype(np.int64)
-        return (cols, rows, m.data) if transpose else (rows, cols, m.data)
+    def transposed(m: Entries) -> Entries:
+        return m[1], m[0], m[2]
 
-    kron(coo(h), eye, -1j)
-    kron(eye, coo(h, transpose=True), 1j)
-    for jump in jumps:
-        lj, product = coo(jump), jump.conj().T @ jump
-        kron(lj, (lj[0], lj[1], lj[2].conj()), 1.0)
-        kron(coo(product), eye, -0.5)
-        kron(eye, coo(product, transpose=True), -0.5)
+    kron(h, eye, -1j)
+    kron(eye, transposed(h), 1j)
+    for jump, product in jumps:
+        kron(jump, (jump[0], jump[1], np.conj(jump[2])), 1.0)
+        kron(product, eye, -0.5)
+        kron(eye, transposed(product), -0.5)
     rows, cols, data = (np.concatenate(column) for column in zip(*parts, strict=True))
     return rows, cols, data.astype(complex)
 
@@ -107,7 +111,7 @@ def stationary_state(
     generator = liouvillian(model, basis).toarray()
     dim = math.isqrt(generator.shape[0])
     rcond = 1e-10
-    with threadpool_limits(limits=1, user_api="blas"):  # reproducible across executors
+    with limit_blas(1):  # reproducible across executors
         right = la.null_space(generator, rcond=rcond)
         left = la.null_space(generator.conj().T, rcond=rcond)
     start = model.initial_state(basis).reshape(-1)
@@ -121,139 +125,6 @@ def full_memory_estimate(n_batteries: int) -> int:
     """Bytes the full-space solver needs: about 16 real D x D work arrays, D = 2^(N+1)."""
     dim = 2 ** (n_batteries + 1)
     return 16 * 8 * dim * dim
-
-
-# Al-Mohy & Higham (2011), Table 3.1: largest ||A t|| for which a degree-m Taylor step meets
-# double precision (backward error 2^-53); the same table scipy's expm_multiply uses.
-_THETA = {
-    5: 2.4e-3,
-    10: 0.144,
-    15: 0.641,
-    20: 1.44,
-    25: 2.43,
-    30: 3.54,
-    35: 4.7,
-    40: 6.0,
-    45: 7.2,
-    50: 8.5,
-    55: 9.9,
-}
-
-
-class HermitianGenerator:
-    """The Lindblad generator acting on Hermitian rho = R + iI stored as two real arrays.
-
-    H is real symmetric in the computational (and Dicke) basis and the jump operator is a real
-    diagonal sign matrix S = diag(s) times sqrt(gamma/2), so
-
-        L(rho) = -i[H, rho] + (gamma/2)(S rho S - rho)
-        Re L = [H, I] + m * R,   Im L = -[H, R] + m * I,   m_ij = -gamma [s_i != s_j],
-
-    with [H, R] = HR - (HR)^T (R symmetric) and [H, I] = HI + (HI)^T (I antisymmetric): one real
-    sparse-times-dense product per part, about a quarter of the flops of the vectorised complex
-    generator. The generator is shifted by mu = -gamma/2 (its mean diagonal) to reduce its norm.
-    """
-
-    def __init__(self, model: StarModel, basis: Basis) -> None:
-        if not model.pure_charger_dephasing:
-            raise ValueError("HermitianGenerator needs the charger's dephasing as the only channel")
-        h = model.hamiltonian(basis)
-        if h.imag.count_nonzero():
-            raise ValueError("HermitianGenerator needs a real Hamiltonian")
-        self.h = sp.csr_matrix(h.real)
-        signs = np.sign(model.jump_operator(basis).diagonal().real)
-        if model.dephasing == 0:
-            signs = np.ones(h.shape[0])
-        self.shift = -model.dephasing / 2
-        differ = signs[:, None] != signs[None, :]
-        self.mask = np.where(differ, -model.dephasing, 0.0) - self.shift
-        column_sums = np.asarray(abs(self.h).sum(axis=0)).ravel()
-        self.norm = 2 * float(column_sums.max(initial=0.0)) + model.dephasing / 2
-
-    def __call__(self, r: NDArray[np.float64], i: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
-        hr, hi = self.h @ r, self.h @ i
-        new_r = np.add(hi, hi.T)
-        new_r += np.multiply(self.mask, r, out=hi)  # hi's buffer reused
-        new_i = np.subtract(hr.T, hr)
-        new_i += np.multiply(self.mask, i, out=hr)
-        return new_r, new_i
-
-    def step(self, r: NDArray, i: NDArray, duration: float) -> tuple[NDArray, NDArray]:
-        """exp(L duration) applied to R + iI (:func:`taylor_step`)."""
-        r, i = taylor_step(self, (r, i), self.norm, self.shift, duration)
-        return r, i
-
-
-class VectorGenerator:
-    """A vectorised generator G (sparse, complex or real) acting on vec(rho), shifted by
-    mu = Tr G / D (its mean diagonal) to reduce its norm; its 1-norm is computed once, so every
-    step of a propagation reuses it (scipy's expm_multiply re-estimates norms of powers of G
-    per call, most of its time on large sparse generators)."""
-
-    def __init__(self, generator: sp.spmatrix) -> None:
-        dim = generator.shape[0]
-        self.shift = complex(generator.diagonal().sum()) / dim
-        shift = self.shift if np.iscomplexobj(generator.data) else self.shift.real
-        self.matrix = sp.csr_matrix(generator - shift * sp.identity(dim, format="csr"))
-        self.norm = float(np.max(np.asarray(abs(self.matrix).sum(axis=0)), initial=0.0))
-
-    def __call__(self, vector: NDArray[np.complex128]) -> tuple[NDArray[np.complex128]]:
-        m = self.matrix
-        if _csr_matvec is None or vector.dtype != m.dtype or not vector.flags.c_contiguous:
-            return (m @ vector,)
-        out = np.zeros(m.shape[0], dtype=m.dtype)  # scipy's kernel without its dispatch
-        _csr_matvec(m.shape[0], m.shape[1], m.indptr, m.indices, m.data, vector, out)
-        return (out,)
-
-    def step(self, vector: NDArray[np.complex128], duration: float) -> NDArray[np.complex128]:
-        """exp(G duration) applied to ``vector`` (:func:`taylor_step`)."""
-        return taylor_step(self, (vector,), self.norm, self.shift, duration)[0]
-
-
-def _largest(parts: tuple[NDArray, ...]) -> float:
-    if len(parts) == 1:
-        return float(np.abs(parts[0]).max())
-    return max(float(np.abs(part).max()) for part in parts)
-
-
-def taylor_step(
-    apply: Callable[..., tuple[NDArray, ...]],
-    state: tuple[NDArray, ...],
-    norm: float,
-    shift: complex,
-    duration: float,
-) -> tuple[NDArray, ...]:
-    """exp((A + shift) duration) on ``state`` (a tuple of arrays ``apply`` maps to the tuple
-    A(state)): truncated Taylor with Al-Mohy-Higham scaling for ||A|| <= ``norm``.
-
-    A substep stops adding terms once two successive ones are below 2^-53 of the state
-    (the propagator is contractive, so the state's size bounds the result's).
-    """
-    size = norm * duration
-    degree, substeps = min(
-        ((m, max(1, math.ceil(size / theta))) for m, theta in _THETA.items()),
-        key=lambda pair: pair[0] * pair[1],
-    )
-    damping = np.exp(shift * duration / substeps)
-    parts = tuple(state)
-    for _ in range(substeps):
-        totals = tuple(part.copy() for part in parts)
-        tolerance = 2.0**-53 * _largest(parts)
-        previous = np.inf
-        for k in range(1, degree + 1):
-            parts = apply(*parts)
-            factor = duration / (substeps * k)
-            for part, total in zip(parts, totals, strict=True):
-                part *= factor
-                total += part
-            current = _largest(parts)
-            if previous + current <= tolerance:
-                break
-            previous = current
-        for total in totals:
-            total *= damping if np.iscomplexobj(total) else damping.real
-        parts = totals
-    return parts
 
 
 class Propagation:

@@ -27,6 +27,7 @@ purity sum over sectors; no 2^N matrix is formed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from math import comb
 
 import numpy as np
@@ -35,7 +36,7 @@ from numpy.typing import NDArray
 
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError
-from qbcircuit.exact._liouvillian import lindblad_entries
+from qbcircuit.exact._liouvillian import Entries, lindblad_coo
 from qbcircuit.model import OPERATORS, StarModel, check_symmetric
 from qbcircuit.observables import BatteryState
 
@@ -115,37 +116,21 @@ def initial_vector(model: StarModel, sectors: SpinSectors) -> NDArray[np.complex
     return vector
 
 
-def _sector_hamiltonian(model: StarModel, two_j: int) -> sp.csr_matrix:
-    """H on charger (x) spin j (battery index b slow, charger c fast: row 2b + c): the
-    Dicke-sector form with the spin-j ladder (the symmetric sector of 2j qubits), written
-    entry by entry (the sectors are many and small: sparse products cost more than the
-    arithmetic)."""
-    size = two_j + 1
-    b = np.arange(size)
-    diagonal = np.empty(2 * size)
-    diagonal[0::2] = -model.charger_detuning / 2 + model.battery_detuning * (b - two_j / 2)
-    diagonal[1::2] = diagonal[0::2] + model.charger_detuning
-    ladder = model.coupling * dicke.jminus_offdiagonal(two_j)  # <b|J-|b+1>, b = 0..2j-1
-    lower, every = b[:-1], np.arange(2 * size)
-    drive = np.full(size, model.drive)
-    # diagonal; F (s+_C + s-_C); g (s+_C J- + s-_C J+): |b+1, 0> <-> |b, 1>
-    rows = [every, 2 * b, 2 * b + 1, 2 * lower + 1, 2 * lower + 2]
-    cols = [every, 2 * b + 1, 2 * b, 2 * lower + 2, 2 * lower + 1]
-    data = [diagonal, drive, drive, ladder, ladder]
-    h = sp.coo_matrix(
-        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(2 * size, 2 * size),
-    )
-    return sp.csr_matrix(h, dtype=complex)
-
-
-def _charger_jumps(model: StarModel, two_j: int) -> list[sp.csr_matrix]:
-    eye_b = sp.identity(two_j + 1, format="csr")
-    return [
-        sp.csr_matrix(sp.kron(eye_b, np.sqrt(d.rate) * OPERATORS[d.operator]), dtype=complex)
-        for d in model.dissipators()
-        if d.qubit == 0
-    ]
+def _charger_jumps(model: StarModel, two_j: int) -> list[tuple[Entries, Entries]]:
+    """(L, L^+ L) of each charger dissipator on charger (x) spin j, as COO entries of
+    1_b (x) A for the charger's 2 x 2 operator A."""
+    b = np.arange(two_j + 1)[:, None]
+    jumps = []
+    for d in model.dissipators():
+        if d.qubit != 0:
+            continue
+        local = np.sqrt(d.rate) * np.asarray(OPERATORS[d.operator], dtype=complex)
+        pair = []
+        for a in (local, local.conj().T @ local):
+            r, c = np.nonzero(a)
+            pair.append(((2 * b + r).ravel(), (2 * b + c).ravel(), np.tile(a[r, c], b.size)))
+        jumps.append((pair[0], pair[1]))
+    return jumps
 
 
 def _local_terms(
@@ -213,8 +198,10 @@ def permutation_generator(model: StarModel) -> tuple[sp.csr_matrix, SpinSectors]
     index = {int(t): s for s, t in enumerate(sectors.two_j)}
     rows, cols, data = [], [], []
     for s, two_j in enumerate(sectors.two_j):
-        row, col, values = lindblad_entries(
-            _sector_hamiltonian(model, int(two_j)), _charger_jumps(model, int(two_j))
+        row, col, values = lindblad_coo(
+            2 * (int(two_j) + 1),
+            model.sector_hamiltonian(int(two_j)),
+            _charger_jumps(model, int(two_j)),
         )
         rows.append(row + sectors.offsets[s])
         cols.append(col + sectors.offsets[s])
@@ -246,35 +233,47 @@ def permutation_generator(model: StarModel) -> tuple[sp.csr_matrix, SpinSectors]
 def permutation_rows(
     sectors: SpinSectors, vectors: Iterator[NDArray[np.complex128]]
 ) -> Iterator[tuple[BatteryState, float, None]]:
-    """(battery state, charger excitation, None) for each concatenated vector."""
-    n = sectors.n
-    for vector in vectors:
-        spectra, counts = [], []
-        mean, jminus, excitation = 0.0, 0.0j, 0.0
-        for s, joint in enumerate(sectors.blocks(vector)):
-            size = joint.shape[0] // 2
-            pairs = joint.reshape(size, 2, size, 2)
-            excited = pairs[:, 1, :, 1]
-            battery = pairs[:, 0, :, 0] + excited
-            battery = (battery + battery.conj().T) / 2
-            excitation += float(np.trace(excited).real)
-            populations = np.real(np.diagonal(battery))
-            mean += float(populations @ (np.arange(size) + sectors.lowest[s]))
-            if size > 1:
-                below = np.diagonal(battery, -1)  # B[b, b-1] <b-1|J-|b>
-                jminus += complex(np.sum(below * dicke.jminus_offdiagonal(size - 1)))
-            spectra.append(np.linalg.eigvalsh(battery) / sectors.degeneracy[s])
-            counts.append(np.full(size, sectors.degeneracy[s]))
-        values, weights = np.concatenate(spectra), np.concatenate(counts)
-        order = np.argsort(values)[::-1]
-        state = BatteryState.symmetric(n, mean, values[order], jminus)
-        yield (
-            BatteryState(
-                n, mean, state.spectrum, state.qubit_states, multiplicities=weights[order]
-            ),
-            excitation,
-            None,
+    """(battery state, charger excitation, None) for each concatenated vector, taken in
+    batches of up to 8 MiB so that each sector's eigenvalues are one batched call."""
+    batch = max(1, min(64, 2**23 // (16 * sectors.dimension)))
+    while chunk := list(islice(vectors, batch)):
+        yield from _batch_rows(sectors, np.array(chunk))
+
+
+def _batch_rows(
+    sectors: SpinSectors, stack: NDArray[np.complex128]
+) -> Iterator[tuple[BatteryState, float, None]]:
+    count, n = stack.shape[0], sectors.n
+    spectra, weights = [], []
+    mean, jminus, excitation = np.zeros(count), np.zeros(count, dtype=complex), np.zeros(count)
+    for s, joint in enumerate(sectors.joint):
+        size = int(joint) // 2
+        pairs = stack[:, sectors.offsets[s] : sectors.offsets[s + 1]].reshape(
+            count, size, 2, size, 2
         )
+        excited = pairs[:, :, 1, :, 1]
+        battery = pairs[:, :, 0, :, 0] + excited  # Hermitian: the frame's vectors are
+        excitation += np.real(np.trace(excited, axis1=1, axis2=2))
+        populations = np.real(np.diagonal(battery, axis1=1, axis2=2))
+        mean += populations @ (np.arange(size) + sectors.lowest[s])
+        if size > 1:  # B[b, b-1] <b-1|J-|b>
+            below = np.diagonal(battery, -1, axis1=1, axis2=2)
+            jminus += below @ dicke.jminus_offdiagonal(size - 1)
+        spectra.append(np.linalg.eigvalsh(battery) / sectors.degeneracy[s])
+        weights.append(np.full(size, sectors.degeneracy[s]))
+    values, counts = np.concatenate(spectra, axis=1), np.concatenate(weights)
+    order = np.argsort(values, axis=1)[:, ::-1]
+    for k in range(count):
+        p = mean[k] / n
+        single = np.array([[1 - p, np.conj(jminus[k]) / n], [jminus[k] / n, p]], dtype=complex)
+        state = BatteryState(
+            n,
+            float(mean[k]),
+            values[k, order[k]],
+            ((single, n),),
+            multiplicities=counts[order[k]],
+        )
+        yield state, float(excitation[k]), None
 
 
 PERMUTATION_LIMIT_MAX_BATTERIES = 40

@@ -30,8 +30,8 @@ import numpy as np
 import scipy.linalg as la
 from numpy.typing import NDArray
 from scipy.optimize import brentq
-from threadpoolctl import threadpool_limits
 
+from qbcircuit._threads import limit_blas
 from qbcircuit.exact._liouvillian import liouvillian
 from qbcircuit.exact._resonant import ResonantBlocks
 from qbcircuit.model import StarModel
@@ -134,7 +134,7 @@ def dense_modes(model: StarModel) -> tuple[Modes, NDArray[np.complex128], NDArra
     # one BLAS thread: LAPACK's eigenpairs (even their order) depend on the thread count, and
     # a sweep's result must not depend on its executor (dask workers run one thread); this
     # costs about 1.5x at N = 16 (5 s against 3.6 s with two threads)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_blas(1):
         values, left, right = la.eig(generator, left=True, right=True)
     norms = np.einsum("ij,ij->j", left.conj(), right)
     coefficients = (left.conj().T @ model.initial_state("dicke").reshape(-1)) / norms

@@ -17,8 +17,6 @@ __all__ = ["Operators", "check_basis"]
 
 # Sector operators of the charger, index c = 0 (ground), 1 (excited).
 _SZ = sp.csr_matrix(np.diag([-1.0, 1.0]))
-_SPLUS = sp.csr_matrix(np.array([[0.0, 0.0], [1.0, 0.0]]))
-_SX = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
 
 
 class Operators:
@@ -78,16 +76,30 @@ class Operators:
                 "A battery with unequal couplings or detunings leaves the Dicke sector; use "
                 "basis='full'."
             )
-        n = self.n_batteries
-        eye_b, eye_c = sp.identity(n + 1, format="csr"), sp.identity(2, format="csr")
-        jplus = dicke.jplus(n)
-        h = (
-            (self.charger_detuning / 2) * sp.kron(eye_b, _SZ)
-            + self.battery_detuning * sp.kron(dicke.jz(n), eye_c)
-            + self.drive * sp.kron(eye_b, _SX)
-            + self.coupling * (sp.kron(jplus.T, _SPLUS) + sp.kron(jplus, _SPLUS.T))
-        )
-        return sp.csr_matrix(h, dtype=complex)
+        dim = 2 * (self.n_batteries + 1)
+        rows, cols, data = self.sector_hamiltonian(self.n_batteries)
+        return sp.csr_matrix((data, (rows, cols)), shape=(dim, dim))
+
+    def sector_hamiltonian(
+        self, two_j: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.complex128]]:
+        """H on charger (x) spin j as COO entries (battery index b = m + j slow, charger c
+        fast: row 2b + c): for 2j = N the Dicke sector, for smaller j the ladder of spin j
+        (a spin sector of the permutation-invariant route). Written entry by entry: the
+        sectors are many and small, and sparse products cost more than the arithmetic."""
+        size = two_j + 1
+        b = np.arange(size)
+        diagonal = np.empty(2 * size)
+        diagonal[0::2] = -self.charger_detuning / 2 + self.battery_detuning * (b - two_j / 2)
+        diagonal[1::2] = diagonal[0::2] + self.charger_detuning
+        ladder = self.coupling * dicke.jminus_offdiagonal(two_j)  # <b|J-|b+1>, b < 2j
+        lower, every = b[:-1], np.arange(2 * size)
+        drive = np.full(size, self.drive)
+        # diagonal; F (s+_C + s-_C); g (s+_C J- + s-_C J+): |b+1, 0> <-> |b, 1>
+        rows = [every, 2 * b, 2 * b + 1, 2 * lower + 1, 2 * lower + 2]
+        cols = [every, 2 * b + 1, 2 * b, 2 * lower + 2, 2 * lower + 1]
+        data = [diagonal, drive, drive, ladder, ladder]
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(data).astype(complex)
 
     def jump_operator(self, basis: str = "full") -> sp.csr_matrix:
         """L = sqrt(gamma/2) sz_C in the requested basis."""
