@@ -13,7 +13,6 @@ from qiskit.quantum_info import SparsePauliOp
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError, check_finite, check_positive
 from qbcircuit._install import pip_install
-from qbcircuit.exact._liouvillian import _csr_matvec
 from qbcircuit.model import StarModel, check_symmetric
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "check_installed",
     "estimated_steps",
     "lab_operators",
-    "lab_rhs",
 ]
 
 FRAMES = ("lab", "rotating")
@@ -158,54 +156,6 @@ def _signals(model: StarModel, drive_shape: str, carrier: float) -> list[Any]:
         Signal(amplitude, carrier_freq=frequency, phase=phase)
         for amplitude, phase in _drive_terms(model, drive_shape)
     ]
-
-
-def lab_rhs(model: StarModel, operators: dict[str, Any], drive_shape: str) -> Any:
-    """The lab-frame right-hand side f(t, y) = (L0 + sum_k s_k(t) L_k) y of the column-stacked
-    density matrix y: L0 and L_k are qiskit-dynamics' vectorised Lindblad generator (its
-    LindbladModel, scipy sparse) with the drives off and each drive at 1, and s_k(t) the drive
-    signals in closed form, the values its Signals take (their per-call array dispatch was most
-    of the solve's time)."""
-    dynamics = _dynamics()
-    drives = operators["drives"]
-    lindblad = dynamics.models.LindbladModel(
-        static_hamiltonian=operators["static"],
-        hamiltonian_operators=drives,
-        static_dissipators=operators["jumps"] or [operators["jump"]],
-        array_library="scipy_sparse",
-        vectorized=True,
-    )
-
-    def generator(values: list[float]) -> Any:
-        lindblad.signals = ([dynamics.Signal(v) for v in values], None)
-        return sp.csr_matrix(lindblad.evaluate(0.0))
-
-    static = generator([0.0] * len(drives))
-    parts = [
-        generator([float(j == k) for j in range(len(drives))]) - static for k in range(len(drives))
-    ]
-    # one sparsity pattern for all: L(t) is then one axpy on its entries and one kernel call
-    pattern = sp.csr_matrix(sum((abs(m) for m in parts), abs(static)))
-    pattern.sort_indices()
-    rows = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
-    static_data, *part_data = (
-        np.asarray(m[rows, pattern.indices], dtype=complex).ravel() for m in (static, *parts)
-    )
-    terms = _drive_terms(model, drive_shape)
-    carrier, size = float(operators["carrier"]), pattern.shape[0]
-    indptr, indices = pattern.indptr, pattern.indices
-
-    def rhs(t: float, y: NDArray[np.complex128]) -> NDArray[np.complex128]:
-        data = static_data.copy()
-        for (amplitude, phase), values in zip(terms, part_data, strict=True):
-            data += (amplitude * math.cos(carrier * t + phase)) * values
-        if _csr_matvec is None or not y.flags.c_contiguous or y.dtype != data.dtype:
-            return sp.csr_matrix((data, indices, indptr), shape=pattern.shape) @ y
-        out = np.zeros(size, dtype=complex)
-        _csr_matvec(size, size, indptr, indices, data, y, out)
-        return out
-
-    return rhs
 
 
 def estimated_steps(operators: dict[str, Any], t_max: float, frame: str) -> int:

@@ -14,6 +14,7 @@ from qbcircuit._checks import QbcircuitError, check_budget, check_positive, chec
 from qbcircuit._threads import sized_threads
 from qbcircuit.exact import memory_budget, series_of, state_rows
 from qbcircuit.model import StarModel
+from qbcircuit.pulse.lab import LabGenerator, solve_lab
 from qbcircuit.pulse.operators import (
     ARRAY_LIBRARIES,
     FRAMES,
@@ -23,7 +24,6 @@ from qbcircuit.pulse.operators import (
     _signals,
     estimated_steps,
     lab_operators,
-    lab_rhs,
 )
 from qbcircuit.results import Trajectory
 
@@ -156,9 +156,9 @@ def evolve(
     method = "DOP853" if array_library == "numpy" else "jax_odeint"
     y0 = rho0.reshape(-1, order="F") if vectorised else rho0  # column stacking
     tolerances = {"t_eval": t, "method": method, "rtol": rtol, "atol": atol}
-    if vectorised and frame == "lab":  # the same generator, its drive signals in closed form
-        rhs = lab_rhs(model, operators, drive_shape)
-        result = dynamics.solve_ode(rhs, t_span=t_span, y0=y0, **tolerances)
+    if vectorised and frame == "lab":  # the same generator, stepped in compiled code
+        states = solve_lab(LabGenerator(model, operators, drive_shape), rho0, t, rtol, atol)
+        method = "LindbladModel, scipy's DOP853"
     else:
         solver = dynamics.Solver(
             static_hamiltonian=operators["static"],
@@ -175,9 +175,9 @@ def evolve(
         )
         signals = _signals(model, drive_shape, operators["carrier"])
         result = solver.solve(t_span=t_span, y0=y0, signals=signals, **tolerances)
-    states = np.asarray(result.y)
-    if vectorised:
-        states = states.reshape(len(t), dim, dim, order="F")
+        states = np.asarray(result.y)
+        if vectorised:
+            states = states.reshape(len(t), dim, dim, order="F")
     return _trajectory(
         model,
         t,
