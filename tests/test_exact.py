@@ -279,12 +279,13 @@ def test_requests_beyond_the_budgets_are_refused_before_any_work():
         dict(battery_detuning=0.5, battery_dephasing=0.01),  # spin sectors
         dict(battery_detuning=0.5),  # the Dicke sector's generator
         dict(),  # the resonant closed forms
+        dict(n_batteries=4),  # the closed forms where evolve's default basis is the full space
         dict(battery_initial="dicke:1"),  # another start: the generic route at resonance
     ],
-    ids=["sectors", "detuned", "resonant", "dicke-start"],
+    ids=["sectors", "detuned", "resonant", "resonant-n4", "dicke-start"],
 )
 def test_charging_points_carry_the_battery_at_each_time_from_the_same_pass(changes):
-    model = StarModel(n_batteries=5, drive=1.0, coupling=0.8, dephasing=1.0, **changes)
+    model = StarModel(**(dict(n_batteries=5, drive=1.0, coupling=0.8, dephasing=1.0) | changes))
     points = exact.charging_points(model, [1 - 1 / np.e, 0.9])
     assert tuple(tau for tau, _ in points) == exact.charging_times(model, [1 - 1 / np.e, 0.9])
     for tau, observed in points:

@@ -105,7 +105,7 @@ def charging_times(
 ) -> tuple[float, ...]:
     """First times with E(t) >= level * E_inf for every level in ``levels``, from one pass
     (:func:`charging_points` without the observables)."""
-    return tuple(point[0] for point in charging_points(model, levels, t_max=t_max))
+    return tuple(float(tau) for tau in _crossings(model, levels, t_max)[0])
 
 
 @sized_threads(_sector)
@@ -122,6 +122,18 @@ def charging_points(
     scanned times around it, starting from the state at the earlier one. ``inf`` for a level
     E stays below up to ``t_max`` (e.g. the weak-drive dark-state trap).
     """
+    found, states, scan = _crossings(model, levels, t_max)
+    return tuple(
+        (float(tau), _observed(model, scan, float(tau), states.get(k)))
+        for k, tau in enumerate(found)
+    )
+
+
+def _crossings(
+    model: StarModel, levels: Sequence[float], t_max: float
+) -> tuple[NDArray[np.float64], dict[int, NDArray[np.complex128] | None], _EnergyScan]:
+    """The charging times of ``levels`` (see :func:`charging_points`), the joint state at each
+    finite one (None on the closed forms), and the scan."""
     fractions = [check_fraction("level", level) for level in levels]
     t_max = check_positive("t_max", t_max)
     check_long_time(model, "charging_time")
@@ -157,10 +169,7 @@ def charging_points(
                 "longer (exact.long_time bounds when the limit is reached)."
             )
         start, horizon = horizon, min(t_max, 2 * horizon, resolved)
-    return tuple(
-        (float(tau), _observed(model, scan, float(tau), states.get(k)))
-        for k, tau in enumerate(found)
-    )
+    return found, states, scan
 
 
 def _observed(
@@ -171,7 +180,8 @@ def _observed(
     if not math.isfinite(tau):
         return {}
     if joint is None:
-        at = evolve(model, [tau], keep_states=False)
+        # the closed forms: the resonant blocks of the Dicke sector at that one time
+        at = evolve(model, [tau], basis="dicke", keep_states=False)
         return {name: float(values[0]) for name, values in at.series.items()}
     rows: Iterable[Any] = (
         permutation_rows(scan.sectors, iter([joint]))
