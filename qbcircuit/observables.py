@@ -55,6 +55,27 @@ class BatteryState:
         return cls(n, mean, _decreasing(np.linalg.eigvalsh(_hermitian(state))), qubits)
 
     @classmethod
+    def from_qubit_batch(cls, states: ArrayLike) -> list[BatteryState]:
+        """:meth:`from_qubits` of each of the states (K, 2^N, 2^N), computed for all at once."""
+        batch = np.asarray(states, dtype=complex)
+        count, dim = batch.shape[:2]
+        n = dim.bit_length() - 1
+        diagonals = np.real(np.diagonal(batch, axis1=1, axis2=2))
+        means = diagonals @ thermo.battery_energies(n)
+        spectra = np.linalg.eigvalsh((batch + batch.conj().transpose(0, 2, 1)) / 2)[:, ::-1]
+        # qubit q is axis N-q of the (K, 2, ..., 2) row and column tensors
+        tensor = batch.reshape((count,) + (2,) * (2 * n))
+        singles = []
+        for q in range(n):
+            rows = tensor.reshape(count, 2 ** (n - 1 - q), 2, 2**q, dim)
+            blocks = rows.reshape(count, 2 ** (n - 1 - q), 2, 2**q, 2 ** (n - 1 - q), 2, 2**q)
+            singles.append(np.einsum("kaxbayb->kxy", blocks))
+        return [
+            cls(n, float(means[k]), spectra[k].copy(), tuple((s[k], 1) for s in singles))
+            for k in range(count)
+        ]
+
+    @classmethod
     def from_dicke(cls, rho: ArrayLike) -> BatteryState:
         """From the (N+1)-dim state in the symmetric basis |N/2, n>, n excitations."""
         state = np.asarray(rho, dtype=complex)

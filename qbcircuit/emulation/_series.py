@@ -35,9 +35,10 @@ def density_matrix_series(
     and W (jackknife over instances)."""
     count, size = battery.shape[:2]
     mean = battery.mean(axis=0)
-    series = observables.evaluate((BatteryState.from_qubits(rho) for rho in mean), omega0)
+    series = observables.evaluate(BatteryState.from_qubit_batch(mean), omega0)
     series["charger_excitation"] = charger.mean(axis=0)
-    per_instance = np.array([[thermo.energy(rho, omega0) for rho in run] for run in battery])
+    levels = thermo.battery_energies(battery.shape[-1].bit_length() - 1, omega0)
+    per_instance = np.real(np.diagonal(battery, axis1=2, axis2=3)) @ levels
     ergotropy_error = np.zeros(size)
     if count > 1:
         total = battery.sum(axis=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 from typing import Literal
 
 import numpy as np
@@ -19,7 +20,6 @@ from qbcircuit.exact._cost import check_memory, check_propagation, check_time
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
     propagate,
-    split_charger,
 )
 from qbcircuit.exact._permutation import (
     SpinSectors,
@@ -110,6 +110,7 @@ def _uses_blocks(model: StarModel, basis: str) -> bool:
 
 
 # --------------------------------------------------------------------------- observables
+_CHUNK_BYTES = 2**24  # joint states turned into rows together (batched eigensolves)
 Row = tuple[BatteryState, float, "NDArray[np.complex128] | None"]
 """(battery state for the observables, charger excitation, battery matrix if kept)."""
 
@@ -127,10 +128,24 @@ def _generic_rows(
 def state_rows(states: Iterable[NDArray[np.complex128]], basis: str, keep: bool) -> Iterator[Row]:
     """One :data:`Row` per joint state (charger (x) battery, charger the fastest index;
     2^(N+1) "full" or 2(N+1) "dicke")."""
-    for joint in states:
-        rho, excitation = split_charger(joint)
-        battery = BatteryState.from_qubits(rho) if basis == "full" else BatteryState.from_dicke(rho)
-        yield battery, excitation, rho if keep else None
+    iterator = iter(states)
+    first = next(iterator, None)
+    if first is None:
+        return
+    size = max(1, min(64, _CHUNK_BYTES // max(1, np.asarray(first).nbytes)))
+    iterator = chain([first], iterator)
+    while chunk := list(islice(iterator, size)):
+        joint = np.asarray(chunk)
+        half = joint.shape[1] // 2
+        blocks = joint.reshape(len(chunk), half, 2, half, 2)
+        rhos = np.einsum("kicjc->kij", blocks)  # trace over the charger, the fastest index
+        excitations = np.real(np.einsum("kii->k", blocks[:, :, 1, :, 1]))
+        if basis == "full":
+            batteries = BatteryState.from_qubit_batch(rhos)
+        else:
+            batteries = [BatteryState.from_dicke(rho) for rho in rhos]
+        for battery, excitation, rho in zip(batteries, excitations, rhos, strict=True):
+            yield battery, float(excitation), rho if keep else None
 
 
 def series_of(rows: Iterable[Row], omega0: float) -> dict[str, NDArray[np.float64]]:
