@@ -43,7 +43,9 @@ class LabGenerator:
             static_hamiltonian=operators["static"],
             hamiltonian_operators=drives,
             static_dissipators=operators["jumps"] or [operators["jump"]],
-            array_library="scipy_sparse",
+            # its dense vectorisation is cheaper to set up up to 8 states (1.1 ms against
+            # 5.5 ms at N = 2), its sparse one above (5.4 ms against 10.7 ms at 16 states)
+            array_library="numpy" if operators["static"].shape[0] <= 8 else "scipy_sparse",
             vectorized=True,
         )
 
@@ -60,24 +62,30 @@ class LabGenerator:
             generator([float(j == k) for j in range(len(drives))]) - static
             for k in range(len(drives))
         ]
-        self.static = self.frame.real_generator(static)
-        self.parts = [self.frame.real_generator(part) for part in parts]
+        # L0 and the L_k stacked: one sparse product per right-hand side
+        self.stacked = sp.vstack(
+            [self.frame.real_generator(m) for m in (static, *parts)], format="csr"
+        )
+        self.stacked.sort_indices()
         self.terms = _drive_terms(model, drive_shape)
         self.carrier = float(operators["carrier"])
+        size = self.frame.dimension
+        self._images = np.zeros(self.stacked.shape[0])  # L0 x, then each L_k x
+        self._drive_images = [
+            self._images[k * size : (k + 1) * size] for k in range(1, len(self.terms) + 1)
+        ]
 
     def __call__(self, t: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """d x/dt at time t."""
+        m, images = self.stacked, self._images
         if _csr_matvec is None:  # pragma: no cover - a scipy that moved its kernel
-            out = self.static @ x
-            for (amplitude, phase), part in zip(self.terms, self.parts, strict=True):
-                out += (amplitude * math.cos(self.carrier * t + phase)) * (part @ x)
-            return out
-        m, size = self.static, x.shape[0]
-        out = np.zeros(size)
-        _csr_matvec(size, size, m.indptr, m.indices, m.data, x, out)
-        for (amplitude, phase), m in zip(self.terms, self.parts, strict=True):
-            scaled = (amplitude * math.cos(self.carrier * t + phase)) * x
-            _csr_matvec(size, size, m.indptr, m.indices, m.data, scaled, out)  # out += L_k x s_k
+            images[:] = m @ x
+        else:
+            images.fill(0.0)
+            _csr_matvec(m.shape[0], x.shape[0], m.indptr, m.indices, m.data, x, images)
+        out = images[: x.shape[0]].copy()
+        for (amplitude, phase), image in zip(self.terms, self._drive_images, strict=True):
+            out += (amplitude * math.cos(self.carrier * t + phase)) * image
         return out
 
 
