@@ -71,6 +71,19 @@ def test_dense_and_factor_forms_agree_on_random_states():
     assert list(series) == ["purity"] and series["purity"].shape == (3,)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_a_batch_of_states_gives_each_state_its_own_values(n):
+    rng = np.random.default_rng(n)
+    states = np.array([random_density_matrix(2**n, rng, rank=1 + k % 3) for k in range(4)])
+    batch = BatteryState.from_qubit_batch(states)
+    assert len(batch) == 4
+    for state, got in zip(states, batch, strict=True):
+        alone = BatteryState.from_qubits(state)
+        assert values(got, 0.9) == pytest.approx(values(alone, 0.9), abs=EXACT)
+        for (mine, _), (theirs, _) in zip(got.qubit_states, alone.qubit_states, strict=True):
+            np.testing.assert_allclose(mine, theirs, atol=EXACT)
+
+
 def one_qubit_purity(trajectory):
     """Closed form for N = 1 from E and the local ergotropy of the same state: the Bloch
     vector has z = 1 - 2E and |r| = 2 W_local + z, and Tr[rho^2] = (1 + |r|^2) / 2."""
