@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from qiskit import QuantumCircuit, QuantumRegister
 
 from qbcircuit._checks import QbcircuitError, check_integer, check_positive, renamed
+from qbcircuit.circuits._fusion import fuse_for_density_matrix, merge_gates
 from qbcircuit.circuits._sweeps import network_sweep, unitary_sweep
 from qbcircuit.circuits.insertions import Insertion, insertion
 from qbcircuit.model import StarModel
@@ -269,18 +270,6 @@ def dephasing_values(
     return insertion(info["kind"]).draw(rates, float(info["tau"]), shape, rng)
 
 
-def merge_gates(circuit: QuantumCircuit) -> QuantumCircuit:
-    """``circuit`` with every run of gates on at most two qubits merged into one ``unitary``
-    instruction (qiskit's Collect2qBlocks + ConsolidateBlocks): the same product of gates, in
-    the form a simulator applies directly. A Strang step becomes 2N - 1 two-qubit unitaries
-    plus its insertion's instructions."""
-    from qiskit.transpiler import PassManager
-    from qiskit.transpiler.passes import Collect2qBlocks, ConsolidateBlocks
-
-    merged = PassManager([Collect2qBlocks(), ConsolidateBlocks(force_consolidate=True)])
-    return merged.run(circuit)
-
-
 def build_snapshot_circuit(
     model: StarModel,
     dt: float,
@@ -298,8 +287,10 @@ def build_snapshot_circuit(
     k (0 = before any), the battery density matrix (label ``b{k}``, qubits 1..N) and the charger
     one (``c{k}``), or with ``save="statevector"`` the whole state (``v{k}``): a whole time
     trace in one pass, linear in the number of steps. ``merge``: gates merged as by
-    :func:`merge_gates` (a deterministic step once per coupling order). ``dephasing``: former
-    name of ``insertion``."""
+    :func:`merge_gates` (a deterministic step once per coupling order), and with density-matrix
+    saves fused where Aer applies the fused form faster
+    (:func:`~qbcircuit.circuits._fusion.fuse_for_density_matrix`). ``dephasing``: former name
+    of ``insertion``."""
     from qiskit_aer.library import SaveDensityMatrix, SaveStatevector
 
     dt = check_positive("dt", dt)
@@ -328,7 +319,10 @@ def build_snapshot_circuit(
             if key not in built:
                 step = circuit.copy_empty_like()
                 _append_step(step, model, dt, order, couplings, kind, rng, network=_line(ordering))
-                built[key] = merge_gates(step) if merge else step
+                if merge and save == "density_matrix":
+                    built[key] = fuse_for_density_matrix(step)
+                else:
+                    built[key] = merge_gates(step) if merge else step
             for instruction in built[key].data:  # same qubits: appended as they are
                 circuit._append(instruction)
         snapshot(k)
