@@ -110,7 +110,7 @@ def _uses_blocks(model: StarModel, basis: str) -> bool:
 
 
 # --------------------------------------------------------------------------- observables
-_CHUNK_BYTES = 2**24  # joint states turned into rows together (batched eigensolves)
+_CHUNK_BYTES = 2**22  # joint states turned into rows together (batched eigensolves)
 Row = tuple[BatteryState, float, "NDArray[np.complex128] | None"]
 """(battery state for the observables, charger excitation, battery matrix if kept)."""
 

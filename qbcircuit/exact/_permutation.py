@@ -252,7 +252,7 @@ def _batch_rows(
             count, size, 2, size, 2
         )
         excited = pairs[:, :, 1, :, 1]
-        battery = pairs[:, :, 0, :, 0] + excited  # Hermitian: the frame's vectors are
+        battery = pairs[:, :, 0, :, 0] + excited  # Hermitian, as every vector of the frame is
         excitation += np.real(np.trace(excited, axis1=1, axis2=2))
         populations = np.real(np.diagonal(battery, axis1=1, axis2=2))
         mean += populations @ (np.arange(size) + sectors.lowest[s])
