@@ -1,7 +1,8 @@
 """The lab-frame pulse solve with numpy: qiskit-dynamics' Lindblad generator, stepped by
 DOP853 in compiled code.
 
-The generator is qiskit-dynamics' vectorised LindbladModel (scipy sparse), evaluated once with
+The generator is qiskit-dynamics' vectorised LindbladModel (dense up to 8 states, where that
+is quicker to set up, scipy sparse above), evaluated once with
 the drives off (L0) and once per drive at 1 (L0 + L_k), so that
 
     d rho/dt = (L0 + sum_k s_k(t) L_k) rho,
@@ -9,11 +10,12 @@ the drives off (L0) and once per drive at 1 (L0 + L_k), so that
 with s_k(t) the drive signals in closed form (the values its Signals take). The density matrix
 is carried in real coordinates (the real parts of its upper triangle and the imaginary parts of
 its strict upper triangle, :class:`~qbcircuit.exact._frame.HermitianFrame`), where L0 and L_k
-are real sparse matrices: a right-hand side is one sparse product per part, a quarter of the
-complex arithmetic. The steps are Hairer's DOP853 (the 8th-order Dormand-Prince pair, the method
-qiskit-dynamics' "DOP853" takes through scipy's solve_ivp) in scipy's compiled ``ode`` wrapper,
-which calls Python for the right-hand side only: on these small systems solve_ivp's per-step
-Python work, not the arithmetic, was most of the solve.
+are real sparse matrices, stacked so that a right-hand side is one sparse product (a quarter
+of the complex arithmetic) and a sum weighted by the signals. The steps are Hairer's DOP853
+(the 8th-order Dormand-Prince pair, the method qiskit-dynamics' "DOP853" takes through scipy's
+solve_ivp) in scipy's compiled ``ode`` wrapper, which calls Python for the right-hand side
+only: on these small systems solve_ivp's per-step Python work, not the arithmetic, was most of
+the solve.
 """
 
 from __future__ import annotations
