@@ -48,11 +48,7 @@ class BatteryState:
     @classmethod
     def from_qubits(cls, rho: ArrayLike) -> BatteryState:
         """From the 2^N x 2^N state in Qiskit qubit order."""
-        state = np.asarray(rho, dtype=complex)
-        n = state.shape[0].bit_length() - 1
-        mean = float(np.real(np.diagonal(state)) @ thermo.battery_energies(n))
-        qubits = tuple((thermo.reduced_state(state, [q]), 1) for q in range(n))
-        return cls(n, mean, _decreasing(np.linalg.eigvalsh(_hermitian(state))), qubits)
+        return cls.from_qubit_batch(np.asarray(rho, dtype=complex)[None])[0]
 
     @classmethod
     def from_qubit_batch(cls, states: ArrayLike) -> list[BatteryState]:

@@ -80,8 +80,20 @@ def test_a_batch_of_states_gives_each_state_its_own_values(n):
     for state, got in zip(states, batch, strict=True):
         alone = BatteryState.from_qubits(state)
         assert values(got, 0.9) == pytest.approx(values(alone, 0.9), abs=EXACT)
-        for (mine, _), (theirs, _) in zip(got.qubit_states, alone.qubit_states, strict=True):
-            np.testing.assert_allclose(mine, theirs, atol=EXACT)
+        assert values(got, 0.9) == pytest.approx(
+            {
+                "energy": thermo.energy(state, 0.9),
+                "ergotropy": thermo.ergotropy(state, 0.9),
+                "local_ergotropy": thermo.local_ergotropy(state, 0.9),
+                "locked_ergotropy": thermo.ergotropy(state, 0.9)
+                - thermo.local_ergotropy(state, 0.9),
+                "purity": float(np.real(np.trace(state @ state))),
+            },
+            abs=EXACT,
+        )
+        for q, (mine, count) in enumerate(got.qubit_states):
+            assert count == 1
+            np.testing.assert_allclose(mine, thermo.reduced_state(state, [q]), atol=EXACT)
 
 
 def one_qubit_purity(trajectory):

@@ -20,6 +20,7 @@ from qbcircuit.exact._cost import check_memory, check_propagation, check_time
 from qbcircuit.exact._liouvillian import (
     full_memory_estimate,
     propagate,
+    split_charger_batch,
 )
 from qbcircuit.exact._permutation import (
     SpinSectors,
@@ -135,11 +136,7 @@ def state_rows(states: Iterable[NDArray[np.complex128]], basis: str, keep: bool)
     size = max(1, min(64, _CHUNK_BYTES // max(1, np.asarray(first).nbytes)))
     iterator = chain([first], iterator)
     while chunk := list(islice(iterator, size)):
-        joint = np.asarray(chunk)
-        half = joint.shape[1] // 2
-        blocks = joint.reshape(len(chunk), half, 2, half, 2)
-        rhos = np.einsum("kicjc->kij", blocks)  # trace over the charger, the fastest index
-        excitations = np.real(np.einsum("kii->k", blocks[:, :, 1, :, 1]))
+        rhos, excitations = split_charger_batch(np.asarray(chunk))
         if basis == "full":
             batteries = BatteryState.from_qubit_batch(rhos)
         else:

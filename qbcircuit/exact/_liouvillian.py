@@ -33,6 +33,7 @@ __all__ = [
     "liouvillian",
     "propagate",
     "split_charger",
+    "split_charger_batch",
     "stationary_state",
 ]
 
@@ -198,8 +199,16 @@ def propagate(
 
 def split_charger(rho: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], float]:
     """Battery state (trace over the charger, the fastest index) and charger excitation."""
-    dim = rho.shape[0]
-    blocks = rho.reshape(dim // 2, 2, dim // 2, 2)
-    battery = np.einsum("icjc->ij", blocks)
-    excitation = float(np.real(np.einsum("ii->", blocks[:, 1, :, 1])))
+    battery, excitation = split_charger_batch(rho[None])
+    return battery[0], float(excitation[0])
+
+
+def split_charger_batch(
+    rhos: NDArray[np.complex128],
+) -> tuple[NDArray[np.complex128], NDArray[np.float64]]:
+    """:func:`split_charger` of each of the joint states (K, D, D): (K, D/2, D/2), (K,)."""
+    count, dim = rhos.shape[:2]
+    blocks = rhos.reshape(count, dim // 2, 2, dim // 2, 2)
+    battery = np.einsum("kicjc->kij", blocks)
+    excitation = np.real(np.einsum("kii->k", blocks[:, :, 1, :, 1]))
     return battery, excitation
