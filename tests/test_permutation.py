@@ -136,6 +136,24 @@ def test_refusals_are_one_sentence():
         exact.evolve(noisy, [0.0, 1.0], basis="spins")
 
 
+def test_the_time_estimate_admits_n_100_and_refuses_below_it():
+    # N = 100 to t = 30 takes about a minute on a 2-core machine; the estimate (a few times
+    # that) stays within the default hour and refuses a budget of a second, before any work
+    model = StarModel(
+        n_batteries=100,
+        drive=1.0,
+        coupling=1.0,
+        dephasing=1.0,
+        battery_detuning=0.5,
+        battery_dephasing=0.01,
+        battery_relaxation=0.005,
+    )
+    times = np.linspace(0.0, 30.0, 31)
+    exact.check_evolve(model, times, time_budget=1000.0)
+    with pytest.raises(QbcircuitError, match="estimated to take about"):
+        exact.check_evolve(model, times, time_budget=1.0)
+
+
 def test_the_degeneracies_are_the_dimension_formula():
     n = 9
     sectors = SpinSectors(n)
