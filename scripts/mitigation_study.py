@@ -5,9 +5,10 @@ tomography, 4000 shots per setting and time) runs on Aer with the noise model of
 (default aer:torino, seeded: gate errors, readout errors, and thermal relaxation of idle qubits
 in the scheduled circuits), with readout calibrations. One job also folds every circuit to noise
 scales 3 and 5, and its counts are combined four ways: raw (scale 1 only), readout-mitigated
-(mthree), and readout-mitigated with zero-noise extrapolation, linear and Richardson. Three more
-jobs, readout-mitigated: every circuit as 4 Pauli-twirled copies; XY4 dynamical decoupling in
-the idle periods; and everything at once (twirling, XY4, Richardson over scales 1, 3, 5).
+(mthree), and readout-mitigated with zero-noise extrapolation, linear and Richardson. Four more
+jobs, readout-mitigated: Richardson over the finer scales 1, 1.5, 2 (a tail of each circuit
+folded); every circuit as 4 Pauli-twirled copies; XY4 dynamical decoupling in the idle
+periods; and everything at once (twirling, XY4, Richardson over scales 1, 3, 5).
 N = 2 runs to its charging time (E first reaches 1 - 1/e of its limit), N = 4 to t = 2. Each
 row prints the estimate with its bootstrap error, exact, the deviation in standard errors, and
 the cost of the technique in circuits and shots.
@@ -45,6 +46,10 @@ SCALED = {  # name: (noise scales used, extrapolation, readout mitigation)
 }
 JOBS = {  # job: ([hardware] lines, the techniques its counts are combined into)
     "": ("zne_scales = [1, 3, 5]", SCALED),
+    "fine": (
+        'zne_scales = [1, 1.5, 2]\nzne_fit = "richardson"',
+        {"readout+zne-richardson-fine": ((1, 1.5, 2), "richardson", True)},
+    ),
     "twirls4": ("twirls = 4", {"readout+twirling": ((1,), "linear", True)}),
     "xy4": ('decoupling = "XY4"', {"readout+dd": ((1,), "linear", True)}),
     "full": (

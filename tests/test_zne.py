@@ -21,7 +21,7 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 MODEL = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
 
 
-@pytest.mark.parametrize("scale", [3, 5])
+@pytest.mark.parametrize("scale", [3, 5, 1.5, 2, 3.25])
 def test_a_folded_template_is_the_original_operator(scale):
     template = build_trotter_template(MODEL, 1.0, steps=4, insertion="gaussian")
     values = dephasing_values(MODEL, template, instances=1, seed=3)[0]
@@ -31,6 +31,7 @@ def test_a_folded_template_is_the_original_operator(scale):
     assert Operator(folded.assign_parameters(angles)).equiv(
         Operator(template.assign_parameters(angles))
     )
+    # the two-qubit gates scale by the requested factor (16 in the template: exactly here)
     depth = sum(1 for item in folded.data if item.operation.name == "xx_plus_yy")
     assert depth == scale * sum(1 for item in template.data if item.operation.name == "xx_plus_yy")
 
@@ -64,10 +65,17 @@ def test_the_simplex_projection_is_the_nearest_probability_vector():
     assert np.allclose(project_simplex(np.array([[0.1, 0.2, 0.7]])), [[0.1, 0.2, 0.7]])
 
 
-@pytest.mark.parametrize("scales", [[3, 5], [1, 2], [1, 5, 3], [], "1,3"])
+@pytest.mark.parametrize(
+    "scales", [[3, 5], [1, 0.5], [1, 5, 3], [1, 1], [], "1,3", [1, "2"], [1, float("inf")]]
+)
 def test_bad_scales_are_one_sentence(scales):
-    with pytest.raises(QbcircuitError, match=r"increasing odd integers starting at 1|list of odd"):
+    with pytest.raises(QbcircuitError, match=r"increasing noise scales starting at 1|list of"):
         check_scales(scales)
+
+
+def test_scales_keep_integers_and_take_fractions():
+    assert check_scales([1, 3.0, 5]) == (1, 3, 5)
+    assert check_scales([1, 1.5, 2]) == (1, 1.5, 2)
 
 
 def config(tmp_path, scales):

@@ -187,7 +187,7 @@ class HardwareConfig:
     points: int = 5
     insertion: str = "gaussian"
     ordering: str = "auto"
-    zne_scales: tuple[int, ...] = (1,)
+    zne_scales: tuple[float, ...] = (1,)
     zne_fit: str = "linear"
     twirls: int = 0
     decoupling: str = "none"

@@ -151,7 +151,7 @@ def combine(
 
 
 def _extrapolated(
-    scales: Sequence[int],
+    scales: Sequence[float],
     fit: str,
     readout: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None,
 ) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:

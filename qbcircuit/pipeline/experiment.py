@@ -45,8 +45,9 @@ class TomographyExperiment:
         scheme: tomography settings, "permutation" or "pauli".
         calibration_shots: shots of each readout-calibration circuit (0: none; devices only).
         seed: seeds the circuits, the samplers and the bootstrap.
-        zne_scales: noise scales of zero-noise extrapolation (odd, from 1; (1,) is off): every
-            circuit also runs globally folded to each scale (:mod:`qbcircuit.tomography.zne`).
+        zne_scales: noise scales of zero-noise extrapolation (increasing from 1; (1,) is off):
+            every circuit also runs folded to each scale, globally for odd integers and with a
+            folded tail between them (:mod:`qbcircuit.tomography.zne`).
         zne_fit: "linear" or "richardson", the extrapolation to zero noise.
         twirls: Pauli-twirled copies of every device circuit (0: none), the shots of each
             instance split over them.
@@ -65,7 +66,7 @@ class TomographyExperiment:
     scheme: str = "permutation"
     calibration_shots: int = 0
     seed: int | None = None
-    zne_scales: tuple[int, ...] = (1,)
+    zne_scales: tuple[float, ...] = (1,)
     zne_fit: str = "linear"
     twirls: int = 0
     decoupling: str = "none"

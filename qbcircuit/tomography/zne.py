@@ -1,7 +1,9 @@
 """Zero-noise extrapolation of measured outcome probabilities.
 
 A circuit U run at noise scale lambda = 1, 3, 5, ... (global folding U (U^+ U)^k, lambda =
-2k + 1, :func:`fold`) gives outcome probabilities p(lambda) of every setting; they are
+2k + 1, :func:`fold`), or at a scale between (the last gates T of U folded once more, U (U^+
+U)^k (T^+ T), lambda = 2k + 1 + 2 |T| / |U| counted in two-qubit gates) gives outcome
+probabilities p(lambda) of every setting; they are
 extrapolated to lambda = 0 outcome by outcome, by a least-squares line ("linear", robust with
 few scales) or the polynomial through all points ("richardson", exact for a noise polynomial
 of that degree, noisier), and each setting's row is projected back onto the probability
@@ -33,27 +35,31 @@ FITS = ("linear", "richardson")
 """The extrapolations of :func:`extrapolate`."""
 
 
-def check_scales(scales: Any, name: str = "zne_scales") -> tuple[int, ...]:
-    """Odd integers 1 = lambda_0 < lambda_1 < ... (global folding makes odd scales only);
-    (1,) switches extrapolation off."""
+def check_scales(scales: Any, name: str = "zne_scales") -> tuple[float, ...]:
+    """Increasing numbers 1 = lambda_0 < lambda_1 < ...: odd integers fold the whole circuit,
+    others also a tail of it (:func:`fold`); (1,) switches extrapolation off. Integers are kept
+    as integers."""
     try:
         values = tuple(scales)
     except TypeError:
         raise QbcircuitError(
-            f"Argument `{name}` must be a list of odd integers, got {scales!r}."
+            f"Argument `{name}` must be a list of noise scales, got {scales!r}."
         ) from None
     if (
         not values
-        or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values)
-        or values[0] != 1
-        or any(v % 2 == 0 for v in values)
-        or any(b <= a for a, b in itertools.pairwise(values))
+        or any(
+            isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+            for v in values
+        )
+        or not all(np.isfinite(float(v)) for v in values)
+        or float(values[0]) != 1.0
+        or any(float(b) <= float(a) for a, b in itertools.pairwise(values))
     ):
         raise QbcircuitError(
-            f"Argument `{name}` must be increasing odd integers starting at 1 (e.g. [1, 3, 5]), "
-            f"got {scales!r}."
+            f"Argument `{name}` must be increasing noise scales starting at 1 (e.g. [1, 3, 5] "
+            f"or [1, 1.5, 2]), got {scales!r}."
         )
-    return tuple(int(v) for v in values)
+    return tuple(int(v) if float(v).is_integer() else float(v) for v in values)
 
 
 def check_fit(fit: Any, name: str = "zne_fit") -> str:
@@ -63,10 +69,28 @@ def check_fit(fit: Any, name: str = "zne_fit") -> str:
     return str(fit)
 
 
-def fold(circuit: QuantumCircuit, scale: int) -> QuantumCircuit:
-    """``circuit`` followed by (U^+ U)^k, k = (scale - 1)/2, each piece fenced by barriers so
-    no transpiler pass cancels a U^+ against its U (the circuit must be unitary: no reset or
-    measurement; its parameters are shared by every copy)."""
+def _tail(circuit: QuantumCircuit, fraction: float) -> QuantumCircuit:
+    """The last instructions of ``circuit`` holding ``fraction`` of its two-qubit gates (of
+    all its gates when it has none), as a circuit on the same qubits."""
+    gates = [k for k, item in enumerate(circuit.data) if item.operation.name != "barrier"]
+    two = [k for k in gates if circuit.data[k].operation.num_qubits > 1]
+    counted = two or gates
+    keep = round(fraction * len(counted))
+    tail = circuit.copy_empty_like()
+    if keep == 0:
+        return tail
+    for item in circuit.data[counted[-keep] :]:
+        tail.append(item)
+    return tail
+
+
+def fold(circuit: QuantumCircuit, scale: float) -> QuantumCircuit:
+    """``circuit`` U followed by (U^+ U)^k, k = floor((scale - 1)/2), and, for a scale between
+    odd integers, by T^+ T for the tail T of U holding the remaining share (scale - 1 - 2k)/2
+    of its two-qubit gates (the realised scale is within 1/G of ``scale`` for G of them); each
+    piece fenced by barriers so that no transpiler pass cancels a U^+ against its U (the
+    circuit must be unitary: no reset or measurement; its parameters are shared by every
+    copy)."""
     if scale == 1:
         return circuit
     if any(item.operation.name in ("reset", "measure") for item in circuit.data):
@@ -74,18 +98,22 @@ def fold(circuit: QuantumCircuit, scale: int) -> QuantumCircuit:
             "Zero-noise extrapolation folds the circuit (U U^+ U), which needs a unitary "
             "circuit; use a unitary insertion ('gaussian', 'pauli' or 'none')."
         )
-    inverse = circuit.inverse()
+    whole = int((scale - 1) // 2)
+    pieces = [circuit] * whole
+    remainder = (scale - 1 - 2 * whole) / 2
+    if remainder > 0:
+        pieces.append(_tail(circuit, remainder))
     folded = circuit.copy()
-    for _ in range((scale - 1) // 2):
+    for piece in pieces:
         folded.barrier()
-        folded.compose(inverse, inplace=True)
+        folded.compose(piece.inverse(), inplace=True)
         folded.barrier()
-        folded.compose(circuit, inplace=True)
+        folded.compose(piece, inplace=True)
     return folded
 
 
 def extrapolate(
-    scales: Sequence[int], values: NDArray[np.float64], fit: str = "linear"
+    scales: Sequence[float], values: NDArray[np.float64], fit: str = "linear"
 ) -> NDArray[np.float64]:
     """The zero-noise value of ``values`` (axis 0 over ``scales``, any trailing shape)."""
     check_fit(fit)
