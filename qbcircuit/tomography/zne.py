@@ -99,14 +99,15 @@ def fold(circuit: QuantumCircuit, scale: float) -> QuantumCircuit:
             "circuit; use a unitary insertion ('gaussian', 'pauli' or 'none')."
         )
     whole = int((scale - 1) // 2)
-    pieces = [circuit] * whole
+    pieces = [(circuit.inverse(), circuit)] * whole  # (U^+, U), the inverse built once
     remainder = (scale - 1 - 2 * whole) / 2
     if remainder > 0:
-        pieces.append(_tail(circuit, remainder))
+        tail = _tail(circuit, remainder)
+        pieces.append((tail.inverse(), tail))
     folded = circuit.copy()
-    for piece in pieces:
+    for inverse, piece in pieces:
         folded.barrier()
-        folded.compose(piece.inverse(), inplace=True)
+        folded.compose(inverse, inplace=True)
         folded.barrier()
         folded.compose(piece, inplace=True)
     return folded
