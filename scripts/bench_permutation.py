@@ -87,18 +87,20 @@ def piqs_energy(model: StarModel, times, tolerance: float) -> np.ndarray:
     return np.real(np.asarray(result.expect[0]))
 
 
+def exact_vectors(generator, start, times) -> np.ndarray:
+    """exp(G t) start at each of the evenly spaced ``times`` (scipy's expm_multiply)."""
+    return expm_multiply(
+        generator, start, start=times[0], stop=times[-1], num=times.size, endpoint=True
+    )
+
+
 def piqs_exact(model: StarModel, times) -> np.ndarray:
     """E(t) of the PIQS Lindbladian, exact: scipy's expm_multiply of its generator."""
     import qutip
 
     generator, start, energy = piqs_system(model)
-    vectors = expm_multiply(
-        generator.data_as("csr_matrix"),
-        qutip.operator_to_vector(start).full().ravel(),
-        start=times[0],
-        stop=times[-1],
-        num=times.size,
-        endpoint=True,
+    vectors = exact_vectors(
+        generator.data_as("csr_matrix"), qutip.operator_to_vector(start).full().ravel(), times
     )
     return np.real(vectors @ qutip.operator_to_vector(energy).full().ravel().conj())
 
@@ -107,14 +109,7 @@ def ours_exact(model: StarModel, times) -> np.ndarray:
     """E(t) of our spin-sector generator, exact: scipy's expm_multiply of it (a second
     implementation of the propagation, not of the generator)."""
     generator, sectors = permutation_generator(model)
-    vectors = expm_multiply(
-        generator,
-        initial_vector(model, sectors),
-        start=times[0],
-        stop=times[-1],
-        num=times.size,
-        endpoint=True,
-    )
+    vectors = exact_vectors(generator, initial_vector(model, sectors), times)
     return model.omega0 * np.array([sector_energy(sectors, vector) for vector in vectors])
 
 
