@@ -3,10 +3,10 @@ lab-frame Hamiltonian (linear drive, flip-flop coupling), measured in the same r
 
 Cases: N = 4 in the full space and N = 20 in the Dicke sector, times [0, 50] in 1/omega0 with
 omega0 = 1 and F = 0.1, g = 0.05, gamma = 0.1 (omega0/F = 10); both at rtol = atol = 1e-8.
-Prints wall times (QuTiP and each warm lab-frame solve: medians of 5, taken in turns so that
-both see the same load), ratios (QuTiP time / ours: > 1 means we are faster), the
-rotating-frame speed-up, jax (first call with compilation, then warm) and max |dE| between
-the solvers.
+Prints wall times (each warm lab-frame solve: the median of 5, taken in turns with QuTiP so
+that both see the same load; QuTiP's column: the median of all its turns), ratios (QuTiP time
+/ ours, each over the turns taken so far: > 1 means we are faster), the rotating-frame
+speed-up, jax (first call with compilation, then warm) and max |dE| between the solvers.
 
     python scripts/bench_pulse.py --out bench-out [--quick]
 """
