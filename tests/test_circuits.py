@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import scipy.linalg as la
 from qiskit import QuantumCircuit, transpile
-from qiskit.quantum_info import Operator
+from qiskit.quantum_info import DensityMatrix, Operator, SuperOp
 from qiskit_aer import AerSimulator
 from tolerances import EXACT, SIGMAS
 
 from qbcircuit import QbcircuitError, StarModel
 from qbcircuit.backends import run_saved_states
 from qbcircuit.circuits import (
+    build_snapshot_circuit,
     build_trotter_circuit,
     build_trotter_step,
     coupling_orders,
@@ -153,3 +154,27 @@ def test_fusion_for_the_density_matrix_keeps_the_channel_of_a_step(n, widths):
     np.testing.assert_allclose(gates(out), gates(step), atol=EXACT)
     if n <= 2:  # the whole channel (4^(N+1)-square superoperators)
         np.testing.assert_allclose(SuperOp(out).data, SuperOp(step).data, atol=EXACT)
+
+
+@pytest.mark.parametrize(
+    "battery_noise", [{}, {"battery_relaxation": 0.2, "battery_dephasing": 0.3}]
+)
+def test_snapshot_circuit_joins_the_channels_between_steps_into_the_same_states(battery_noise):
+    """Between saves, the half-step channels closing one Strang step and opening the next are
+    one channel per qubit: the saved states are those of the steps one after another, with one
+    channel instruction per noisy qubit per step plus one per save."""
+    model = StarModel(n_batteries=2, drive=0.7, coupling=0.4, dephasing=0.9, **battery_noise)
+    snapshots = [0, 3, 4, 7]
+    circuit = build_snapshot_circuit(model, 0.1, snapshots, ordering="fixed", merge=True)
+    step = build_trotter_step(model, 0.1, ordering="fixed")
+    noisy = step.count_ops()["kraus"] // 2
+    assert circuit.count_ops()["kraus"] == noisy * (7 + 3)  # a step each, a save each (not 0)
+    states = run_saved_states([circuit], method="density_matrix")[0]
+    rho = np.zeros((8, 8), dtype=complex)
+    rho[0, 0] = 1.0
+    channel = SuperOp(step)
+    for k in range(8):
+        if k in snapshots:
+            battery = np.trace(rho.reshape(4, 2, 4, 2), axis1=1, axis2=3)
+            np.testing.assert_allclose(states[f"b{k}"], battery, atol=EXACT)
+        rho = DensityMatrix(rho).evolve(channel).data

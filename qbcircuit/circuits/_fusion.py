@@ -16,12 +16,16 @@ their two-qubit gates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit import CircuitInstruction
 from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import Operator
 
-__all__ = ["fuse_for_density_matrix", "merge_gates"]
+__all__ = ["fuse_for_density_matrix", "join_channels", "merge_gates", "split_channels"]
 
 DIRECT_QUBITS = 5
 """The fewest qubits whose unitary Aer's density-matrix method applies as U and U*."""
@@ -102,4 +106,68 @@ def fuse_for_density_matrix(circuit: QuantumCircuit) -> QuantumCircuit:
         run = []
         if instruction is not None:
             out._append(instruction)
+    return out
+
+
+def split_channels(
+    step: QuantumCircuit,
+) -> tuple[list[CircuitInstruction], list[CircuitInstruction], list[CircuitInstruction]]:
+    """(opening, middle, closing) of a Strang step D(dt/2) U D(dt/2): the one-qubit channels
+    before any gate on their qubit, the rest in order, and those after every gate on their
+    qubit. Two consecutive copies can join the closing channels of one with the opening ones
+    of the next (:func:`join_channels`); a step not of that form (each noisy qubit opened and
+    closed by the same map) is ([], all of it, [])."""
+    data = list(step.data)
+    first: dict[Any, int] = {}
+    last: dict[Any, int] = {}
+    for index, instruction in enumerate(data):
+        if instruction.operation.name != "kraus":
+            for qubit in instruction.qubits:
+                first.setdefault(qubit, index)
+                last[qubit] = index
+    channels = [
+        (index, instruction)
+        for index, instruction in enumerate(data)
+        if instruction.operation.name == "kraus" and len(instruction.qubits) == 1
+    ]
+    opening = [(k, i) for k, i in channels if k < first.get(i.qubits[0], -1)]
+    closing = [(k, i) for k, i in channels if k > last.get(i.qubits[0], len(data))]
+    heads, tails = [i for _, i in opening], [i for _, i in closing]
+    if not heads or len(heads) != len({i.qubits for i in heads}) or _maps(heads) != _maps(tails):
+        return [], data, []
+    edges = {k for k, _ in opening + closing}
+    return heads, [i for k, i in enumerate(data) if k not in edges], tails
+
+
+_JOINED: dict[bytes, Any] = {}  # a map's Kraus operators -> the map composed with itself
+
+
+def _map(instruction: CircuitInstruction) -> bytes:
+    return b"".join(np.asarray(k, dtype=complex).tobytes() for k in instruction.operation.params)
+
+
+def _maps(instructions: Sequence[CircuitInstruction]) -> set[tuple[Any, bytes]]:
+    return {(i.qubits, _map(i)) for i in instructions}
+
+
+def join_channels(
+    closing: Sequence[CircuitInstruction], opening: Sequence[CircuitInstruction]
+) -> list[CircuitInstruction] | None:
+    """The channels ``closing`` one step and ``opening`` the next as one channel per qubit,
+    each map composed with itself (e^{tau G} e^{tau G} = e^{2 tau G}: the same circuit with
+    half the channel instructions, which Aer converts and applies one by one); None unless
+    both are the same maps on the same qubits (:func:`split_channels`)."""
+    from qiskit.quantum_info import Kraus, SuperOp
+
+    if not opening or _maps(closing) != _maps(opening):
+        return None
+    if len(_JOINED) > 256:
+        _JOINED.clear()
+    out = []
+    for instruction in opening:
+        key = _map(instruction)
+        if key not in _JOINED:
+            half = SuperOp(Kraus(instruction.operation))
+            _JOINED[key] = Kraus(half.compose(half)).to_instruction()
+        out.append(CircuitInstruction(_JOINED[key], instruction.qubits))
     return out

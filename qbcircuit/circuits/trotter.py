@@ -28,9 +28,15 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 from qiskit import QuantumCircuit, QuantumRegister
+from qiskit.circuit import CircuitInstruction
 
 from qbcircuit._checks import QbcircuitError, check_integer, check_positive, renamed
-from qbcircuit.circuits._fusion import fuse_for_density_matrix, merge_gates
+from qbcircuit.circuits._fusion import (
+    fuse_for_density_matrix,
+    join_channels,
+    merge_gates,
+    split_channels,
+)
 from qbcircuit.circuits._sweeps import network_sweep, unitary_sweep
 from qbcircuit.circuits.insertions import Insertion, insertion
 from qbcircuit.model import StarModel
@@ -311,6 +317,8 @@ def build_snapshot_circuit(
     snapshot(0)
     total = max(snapshot_steps, default=0)
     built: dict[tuple[int, ...], QuantumCircuit] = {}  # a deterministic step, once per ordering
+    edges: dict[tuple[int, ...], tuple[list[CircuitInstruction], ...]] = {}
+    closing: list[CircuitInstruction] = []
     for k, couplings in enumerate(coupling_orders(model.n_batteries, total, ordering, rng), 1):
         if kind.random:
             _append_step(circuit, model, dt, order, couplings, kind, rng, network=_line(ordering))
@@ -323,7 +331,15 @@ def build_snapshot_circuit(
                     built[key] = fuse_for_density_matrix(step)
                 else:
                     built[key] = merge_gates(step) if merge else step
-            for instruction in built[key].data:  # same qubits: appended as they are
+            opening, middle, ends = edges.setdefault(key, split_channels(built[key]))
+            # the channels closing a step and opening the next, joined where no save is between
+            joined = join_channels(closing, opening)
+            for instruction in [*(joined or [*closing, *opening]), *middle]:
+                circuit._append(instruction)  # same qubits: appended as they are
+            closing = ends
+        if k in wanted or k == total:
+            for instruction in closing:
                 circuit._append(instruction)
+            closing = []
         snapshot(k)
     return merge_gates(circuit) if merge and kind.random else circuit
