@@ -24,6 +24,7 @@ transpiled once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -292,33 +293,35 @@ def build_snapshot_circuit(
     """One circuit through max(snapshot_steps) Trotter steps that saves, after each listed step
     k (0 = before any), the battery density matrix (label ``b{k}``, qubits 1..N) and the charger
     one (``c{k}``), or with ``save="statevector"`` the whole state (``v{k}``): a whole time
-    trace in one pass, linear in the number of steps. ``merge``: gates merged as by
-    :func:`merge_gates` (a deterministic step once per coupling order), and with density-matrix
-    saves fused where Aer applies the fused form faster
-    (:func:`~qbcircuit.circuits._fusion.fuse_for_density_matrix`). ``dephasing``: former name
-    of ``insertion``."""
+    trace in one pass, linear in the number of steps. A deterministic step is built once per
+    coupling order, and the channels closing one step and opening the next are joined where no
+    save is between (:func:`~qbcircuit.circuits._fusion.join_channels`). ``merge``: gates merged
+    as by :func:`merge_gates`, and with density-matrix saves fused where Aer applies the fused
+    form faster (:func:`~qbcircuit.circuits._fusion.fuse_for_density_matrix`). ``dephasing``:
+    former name of ``insertion``."""
     from qiskit_aer.library import SaveDensityMatrix, SaveStatevector
 
     dt = check_positive("dt", dt)
     kind = check_options(order, ordering, renamed("insertion", insertion, "dephasing", dephasing))
     rng = np.random.default_rng(seed)
     circuit = _registers(model, kind)
-    battery = list(range(1, model.n_qubits))
-    wanted = set(snapshot_steps)
+    qubits, wanted = tuple(circuit.qubits), set(snapshot_steps)
 
-    def snapshot(k: int) -> None:
+    def snapshot(k: int) -> None:  # _append: the checks of append cost more than the save
         if k in wanted and save == "statevector":
-            circuit.append(SaveStatevector(circuit.num_qubits, label=f"v{k}"), circuit.qubits)
+            circuit._append(CircuitInstruction(SaveStatevector(len(qubits), label=f"v{k}"), qubits))
         elif k in wanted:
-            circuit.append(SaveDensityMatrix(len(battery), label=f"b{k}"), battery)
-            circuit.append(SaveDensityMatrix(1, label=f"c{k}"), [0])
+            battery = SaveDensityMatrix(model.n_batteries, label=f"b{k}")
+            circuit._append(CircuitInstruction(battery, qubits[1 : model.n_qubits]))
+            circuit._append(CircuitInstruction(SaveDensityMatrix(1, label=f"c{k}"), qubits[:1]))
 
     prepare_initial(circuit, model)
     snapshot(0)
     total = max(snapshot_steps, default=0)
-    built: dict[tuple[int, ...], QuantumCircuit] = {}  # a deterministic step, once per ordering
-    edges: dict[tuple[int, ...], tuple[list[CircuitInstruction], ...]] = {}
+    built: dict[Any, tuple[list[CircuitInstruction], ...]] = {}  # a step, once per ordering
+    joins: dict[tuple[Any, Any], list[CircuitInstruction]] = {}
     closing: list[CircuitInstruction] = []
+    previous = None
     for k, couplings in enumerate(coupling_orders(model.n_batteries, total, ordering, rng), 1):
         if kind.random:
             _append_step(circuit, model, dt, order, couplings, kind, rng, network=_line(ordering))
@@ -328,15 +331,17 @@ def build_snapshot_circuit(
                 step = circuit.copy_empty_like()
                 _append_step(step, model, dt, order, couplings, kind, rng, network=_line(ordering))
                 if merge and save == "density_matrix":
-                    built[key] = fuse_for_density_matrix(step)
-                else:
-                    built[key] = merge_gates(step) if merge else step
-            opening, middle, ends = edges.setdefault(key, split_channels(built[key]))
+                    step = fuse_for_density_matrix(step)
+                elif merge:
+                    step = merge_gates(step)
+                built[key] = split_channels(step)
+            opening, middle, ends = built[key]
             # the channels closing a step and opening the next, joined where no save is between
-            joined = join_channels(closing, opening)
-            for instruction in [*(joined or [*closing, *opening]), *middle]:
+            if closing and (previous, key) not in joins:
+                joins[previous, key] = join_channels(closing, opening) or [*closing, *opening]
+            for instruction in [*(joins[previous, key] if closing else opening), *middle]:
                 circuit._append(instruction)  # same qubits: appended as they are
-            closing = ends
+            closing, previous = ends, key
         if k in wanted or k == total:
             for instruction in closing:
                 circuit._append(instruction)
