@@ -16,6 +16,7 @@ of rho need no special care.
 
 from __future__ import annotations
 
+import functools
 from math import comb
 
 import numpy as np
@@ -228,10 +229,18 @@ def passive_energy_weighted(
 
 
 def lowest_battery_levels(n_qubits: int, count: int, omega0: float = 1.0) -> NDArray[np.float64]:
-    """The ``count`` lowest energies of H_B on n qubits, with degeneracy C(n, k) at k omega0."""
+    """The ``count`` lowest energies of H_B on n qubits, with degeneracy C(n, k) at k omega0
+    (read-only: one array per arguments, since every ergotropy of a trace asks for it)."""
+    return _lowest_levels(int(n_qubits), int(count), float(omega0))
+
+
+@functools.lru_cache(maxsize=64)
+def _lowest_levels(n_qubits: int, count: int, omega0: float) -> NDArray[np.float64]:
     levels: list[float] = []
     k = 0
     while len(levels) < count and k <= n_qubits:
         levels += [k * omega0] * min(comb(n_qubits, k), count - len(levels))
         k += 1
-    return np.array(levels)
+    out = np.array(levels)
+    out.flags.writeable = False
+    return out

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from qbcircuit._checks import QbcircuitError
-from qbcircuit.model._operators import check_basis
+from qbcircuit.model._operators import check_basis, single_qubit
 
 if TYPE_CHECKING:
     from qbcircuit.model import Basis, StarModel
@@ -47,11 +47,8 @@ class Dissipator:
     def matrix(self, model: StarModel, basis: Basis = "full") -> sp.csr_matrix:
         """L in ``basis``; the Dicke sector holds charger operators only."""
         local = np.sqrt(self.rate) * OPERATORS[self.operator]
-        if check_basis(basis) == "full":
-            n = model.n_qubits  # qubit q is bit q: kron(..., q1, q0)
-            eye_low = sp.identity(2**self.qubit, format="csr")
-            eye_high = sp.identity(2 ** (n - self.qubit - 1), format="csr")
-            return sp.csr_matrix(sp.kron(eye_high, sp.kron(local, eye_low)), dtype=complex)
+        if check_basis(basis) == "full":  # qubit q is bit q of the index
+            return single_qubit(local, self.qubit, model.n_qubits)
         if self.qubit != 0:
             raise QbcircuitError(
                 f"The {self.name} dissipator acts on battery qubit {self.qubit} and leaves the "

@@ -13,7 +13,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qbcircuit import dicke
 from qbcircuit._checks import QbcircuitError
 
-__all__ = ["Operators", "check_basis"]
+__all__ = ["Operators", "check_basis", "single_qubit"]
 
 # Sector operators of the charger, index c = 0 (ground), 1 (excited).
 _SZ = sp.csr_matrix(np.diag([-1.0, 1.0]))
@@ -105,8 +105,7 @@ class Operators:
         """L = sqrt(gamma/2) sz_C in the requested basis."""
         rate = np.sqrt(self.dephasing / 2)
         if check_basis(basis) == "full":
-            z0 = SparsePauliOp.from_sparse_list([("Z", [0], -rate)], num_qubits=self.n_qubits)
-            return _sparse(z0)
+            return single_qubit(rate * _SZ.toarray(), 0, self.n_qubits)
         eye_b = sp.identity(self.n_batteries + 1, format="csr")
         return sp.csr_matrix(rate * sp.kron(eye_b, _SZ), dtype=complex)
 
@@ -122,6 +121,20 @@ def check_basis(basis: str) -> str:
     if basis not in ("full", "dicke"):
         raise QbcircuitError(f"Argument `basis` must be 'full' or 'dicke', got {basis!r}.")
     return basis
+
+
+def single_qubit(local: NDArray[np.complex128], qubit: int, n_qubits: int) -> sp.csr_matrix:
+    """The 2 x 2 operator ``local`` on ``qubit`` (bit ``qubit`` of the index) of ``n_qubits``,
+    built as CSR directly: row r holds the columns r with that bit 0 and 1 (sparse krons of
+    identities cost ten times as much at the sizes the solvers set up often)."""
+    index = np.arange(2**n_qubits)
+    bit = (index >> qubit) & 1
+    low = index & ~(1 << qubit)
+    indices = np.stack([low, low | (1 << qubit)], axis=1).ravel()
+    data = np.asarray(local, dtype=complex)[bit].ravel()  # row r: local[bit(r), 0 and 1]
+    matrix = sp.csr_matrix((data, indices, np.arange(0, 2 * index.size + 1, 2)))
+    matrix.eliminate_zeros()
+    return matrix
 
 
 def _sparse(op: SparsePauliOp) -> sp.csr_matrix:
