@@ -10,8 +10,8 @@ the drives off (L0) and once per drive at 1 (L0 + L_k), so that
 with s_k(t) the drive signals in closed form (the values its Signals take). The density matrix
 is carried in real coordinates (the real parts of its upper triangle and the imaginary parts of
 its strict upper triangle, :class:`~qbcircuit.exact._frame.HermitianFrame`), where L0 and L_k
-are real sparse matrices, stacked so that a right-hand side is one sparse product (a quarter
-of the complex arithmetic) and a sum weighted by the signals. The steps are Hairer's DOP853
+are real sparse matrices (a quarter of the complex arithmetic); a right-hand side is one
+sparse product per matrix, the signals scaling the state first. The steps are Hairer's DOP853
 (the 8th-order Dormand-Prince pair, the method qiskit-dynamics' "DOP853" takes through scipy's
 solve_ivp) in scipy's compiled ``ode`` wrapper, which calls Python for the right-hand side
 only: on these small systems solve_ivp's per-step Python work, not the arithmetic, was most of
@@ -64,30 +64,29 @@ class LabGenerator:
             generator([float(j == k) for j in range(len(drives))]) - static
             for k in range(len(drives))
         ]
-        # L0 and the L_k stacked: one sparse product per right-hand side
-        self.stacked = sp.vstack(
-            [self.frame.real_generator(m) for m in (static, *parts)], format="csr"
-        )
-        self.stacked.sort_indices()
+        self.matrices = [self.frame.real_generator(m) for m in (static, *parts)]  # L0, L_k
+        for matrix in self.matrices:
+            matrix.sort_indices()
         self.terms = _drive_terms(model, drive_shape)
         self.carrier = float(operators["carrier"])
-        size = self.frame.dimension
-        self._images = np.zeros(self.stacked.shape[0])  # L0 x, then each L_k x
-        self._drive_images = [
-            self._images[k * size : (k + 1) * size] for k in range(1, len(self.terms) + 1)
-        ]
+        self._scaled = np.empty(self.frame.dimension)
 
     def __call__(self, t: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """d x/dt at time t."""
-        m, images = self.stacked, self._images
+        """d x/dt at time t: L0 x, then each s_k(t) L_k x added by scipy's kernel (which adds
+        its product into the output: no temporaries beyond the scaled state)."""
+        out = np.zeros(x.shape[0])
         if _csr_matvec is None:  # pragma: no cover - a scipy that moved its kernel
-            images[:] = m @ x
-        else:
-            images.fill(0.0)
-            _csr_matvec(m.shape[0], x.shape[0], m.indptr, m.indices, m.data, x, images)
-        out = images[: x.shape[0]].copy()
-        for (amplitude, phase), image in zip(self.terms, self._drive_images, strict=True):
-            out += (amplitude * math.cos(self.carrier * t + phase)) * image
+            out += self.matrices[0] @ x
+            for (amplitude, phase), m in zip(self.terms, self.matrices[1:], strict=True):
+                out += (amplitude * math.cos(self.carrier * t + phase)) * (m @ x)
+            return out
+        n, m = x.shape[0], self.matrices[0]
+        _csr_matvec(n, n, m.indptr, m.indices, m.data, x, out)
+        for k in range(1, len(self.matrices)):
+            amplitude, phase = self.terms[k - 1]
+            np.multiply(x, amplitude * math.cos(self.carrier * t + phase), out=self._scaled)
+            m = self.matrices[k]
+            _csr_matvec(n, n, m.indptr, m.indices, m.data, self._scaled, out)
         return out
 
 

@@ -97,7 +97,7 @@ def lab_operators(
 
         def op(terms: list[tuple[str, list[int], float]]) -> NDArray[np.complex128]:
             pauli = SparsePauliOp.from_sparse_list(terms, num_qubits=n + 1)
-            return np.asarray(pauli.to_matrix(), dtype=complex)
+            return np.asarray(pauli.to_matrix(force_serial=True), dtype=complex)
 
         z_all = [("Z", [j], 1.0) for j in range(1, n + 1)]
         # battery qubit j at w_d + dB_j (w_b itself when every dB_j = dB)
