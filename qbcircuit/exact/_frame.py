@@ -82,11 +82,11 @@ class HermitianFrame:
             [vector[self._upper].real, vector[self._imaginary].imag]
         )
 
-    def real_generator(self, generator: sp.spmatrix) -> sp.csr_matrix:
-        """The real matrix of a Hermiticity-preserving ``generator`` in these coordinates
-        (through dense products up to :data:`DENSE_DIMENSION` coordinates, where scipy's sparse
-        indexing costs ten times the arithmetic)."""
-        if self.dimension <= DENSE_DIMENSION:
+    def real_generator(self, generator: sp.spmatrix | NDArray[np.complex128]) -> sp.csr_matrix:
+        """The real matrix of a Hermiticity-preserving ``generator`` (sparse or dense) in these
+        coordinates, through dense products for a dense one and up to :data:`DENSE_DIMENSION`
+        coordinates, where scipy's sparse indexing costs ten times the arithmetic."""
+        if self.dimension <= DENSE_DIMENSION or not sp.issparse(generator):
             image = np.asarray(generator @ self.to_complex.toarray())
             rows = np.vstack([image[self._upper].real, image[self._imaginary].imag])
             return sp.csr_matrix(self._weight[:, None] * rows)

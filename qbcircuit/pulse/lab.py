@@ -24,7 +24,6 @@ import math
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from qbcircuit.exact._frame import HermitianFrame
@@ -51,11 +50,12 @@ class LabGenerator:
             vectorized=True,
         )
 
-        def generator(values: list[float]) -> sp.csr_matrix:
+        def generator(values: list[float]) -> Any:
             lindblad.signals = ([dynamics.Signal(v) for v in values], None)
             # column-stacked: vec_c(rho) = conj(rho.ravel()) for Hermitian rho, so the
-            # row-major generator the frame takes is the complex conjugate
-            return sp.csr_matrix(lindblad.evaluate(0.0)).conj()
+            # row-major generator the frame takes is the complex conjugate (dense or sparse,
+            # as the model made it: the frame takes either)
+            return lindblad.evaluate(0.0).conj()
 
         self.dim = int(operators["static"].shape[0])
         self.frame = HermitianFrame([0], [self.dim])
