@@ -12,6 +12,11 @@ Measured on Aer 0.18 (121 saved states to t = 30, dt = 0.05, one run each on a b
 N = 4 0.34 s -> 0.21 s, N = 5 1.09 s (the step as one six-qubit unitary) -> 0.63 s, N = 6
 3.4 s -> 2.8 s, N = 8 45 s -> 35 s; three- and four-qubit blocks were 1.3x and 4x slower than
 their two-qubit gates.
+
+:func:`split_channels` and :func:`join_channels` halve the channel instructions of a run of
+Strang steps: the half-step channels closing one step and opening the next become one channel
+per qubit, the map composed with itself (exact). At N = 4 to t = 30 (600 steps, 121 saves)
+that is 720 channels instead of 1200 and 12% off Aer's run.
 """
 
 from __future__ import annotations
