@@ -26,6 +26,7 @@ import dataclasses
 import json
 import math
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +231,11 @@ def meets(row: dict, raw: dict) -> bool:
     return fine("energy") and fine("ergotropy")
 
 
+def _largest(values: Iterable[float]) -> float:
+    """The largest of the defined values (a distance is undefined where the error is 0)."""
+    return max((v for v in values if not math.isnan(v)), default=math.nan)
+
+
 def summary(rows: list[dict]) -> list[list]:
     """Per N and technique: the largest E and W distances from the noiseless circuits in
     standard errors, W's largest absolute error, and at how many times :func:`meets` holds."""
@@ -242,8 +248,8 @@ def summary(rows: list[dict]) -> list[list]:
             [
                 n,
                 technique,
-                f"{max(r['energy_noiseless_sigmas'] for r in these):.1f}",
-                f"{max(r['ergotropy_noiseless_sigmas'] for r in these):.1f}",
+                f"{_largest(r['energy_noiseless_sigmas'] for r in these):.1f}",
+                f"{_largest(r['ergotropy_noiseless_sigmas'] for r in these):.1f}",
                 f"{max(abs(r['ergotropy'] - r['ergotropy_noiseless']) for r in these):.3f}",
                 f"{met} of {len(these)}",
             ]
