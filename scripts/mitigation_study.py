@@ -53,9 +53,8 @@ SCALED = {  # name: (noise scales used, extrapolation, readout mitigation)
     "readout+zne-linear": ((1, 3, 5), "linear", True),
     "readout+zne-richardson": ((1, 3, 5), "richardson", True),
 }
-JOBS: dict[
-    str, tuple[str, dict]
-] = {  # job: ([hardware] lines, the techniques its counts are combined into)
+# job: ([hardware] lines, the techniques its counts are combined into)
+JOBS: dict[str, tuple[str, dict]] = {
     "": ("zne_scales = [1, 3, 5]", SCALED),
     "fine": (
         'zne_scales = [1, 1.5, 2]\nzne_fit = "richardson"',

@@ -139,4 +139,8 @@ def test_on_a_device_noise_model_extrapolation_removes_most_of_the_bias(tmp_path
 
     assert bias(full) < bias(readout) / 2
     assert full["energy_sigmas"] < 3 and full["ergotropy_sigmas"] < 3
+    assert full["energy_noiseless_sigmas"] < 3 and full["ergotropy_noiseless_sigmas"] < 3
     assert full["shots"] > 2 * readout["shots"]  # what it costs
+    tripled = at[("readout@3", late)]  # the scale-3 counts alone: more noise, more energy
+    assert tripled["energy"] > readout["energy"] + 3 * tripled["energy_error"]
+    assert abs(readout["energy_noiseless"] - readout["energy_exact"]) < 0.1  # 32 instances
