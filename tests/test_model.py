@@ -104,3 +104,11 @@ def test_from_toml(tmp_path):
             StarModel.from_toml(path)
     with pytest.raises(QbcircuitError, match="does not exist"):
         StarModel.from_toml(tmp_path / "absent.toml")
+
+
+def test_the_full_space_operators_store_no_zeros():
+    model = StarModel(n_batteries=4, drive=1.0, coupling=0.5, dephasing=1.0)
+    for matrix in (model.hamiltonian("full"), model.battery_hamiltonian("full")):
+        assert np.count_nonzero(matrix.data) == matrix.nnz
+    # the drive on every state, each coupling where charger and battery qubit differ
+    assert model.hamiltonian("full").nnz == 2**5 * (1 + 4 / 2)
