@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse.linalg as sp_linalg
 
 from qbcircuit import StarModel
 from qbcircuit.exact import _taylor
 from qbcircuit.exact._frame import HermitianFrame
 from qbcircuit.exact._liouvillian import lindblad_generator, liouvillian
 from qbcircuit.exact._permutation import permutation_generator
-from qbcircuit.exact._taylor import VectorGenerator
+from qbcircuit.exact._taylor import HermitianGenerator, VectorGenerator
 
 
 def _hermitian_blocks(sizes, seed=3):
@@ -83,3 +84,27 @@ def test_the_direct_kernel_equals_scipys_product(monkeypatch, real):
     fast = VectorGenerator(generator).step(vector, 0.7)
     monkeypatch.setattr(_taylor, "_csr_matvec", None)
     np.testing.assert_allclose(VectorGenerator(generator).step(vector, 0.7), fast, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_batteries", [2, 6])  # 8 rows, and 128 rows padded to 136
+def test_the_hermitian_form_acts_and_steps_as_the_vectorised_generator(n_batteries):
+    model = StarModel(
+        n_batteries=n_batteries,
+        drive=0.7,
+        coupling=0.9,
+        dephasing=0.8,
+        coupling_offsets=tuple(np.linspace(-0.4, 0.1, n_batteries)),
+        detuning_offsets=tuple(np.linspace(-0.3, 0.2, n_batteries)),
+    )
+    form = HermitianGenerator(model, "full")
+    assert (form.width > form.h.shape[0]) == (n_batteries == 6)
+    generator = liouvillian(model, "full")
+    dim = form.h.shape[0]
+    rho = _hermitian_blocks([dim], seed=7).reshape(dim, dim)
+    new_r, new_i = form(rho.real, rho.imag)
+    shifted = generator @ rho.ravel() - form.shift * rho.ravel()
+    np.testing.assert_allclose((new_r + 1j * new_i).ravel(), shifted, atol=1e-12)
+    r, i = form.step(rho.real.copy(), rho.imag.copy(), 0.9)
+    expected = sp_linalg.expm_multiply(0.9 * generator, rho.ravel())
+    np.testing.assert_allclose((r + 1j * i).ravel(), expected, atol=1e-11)
+    assert r.flags.c_contiguous and r.shape == (dim, dim)

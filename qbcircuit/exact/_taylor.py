@@ -11,14 +11,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.linalg.blas import daxpy as _daxpy
 from scipy.linalg.blas import idamax as _idamax
 
 from qbcircuit.model import Basis, StarModel
 
-try:  # the kernel behind scipy's sparse @; its dispatch costs more than a small product
+try:  # the kernels behind scipy's sparse @; their dispatch costs more than a small product
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
-except ImportError:  # pragma: no cover - a scipy that moved it: the public product
-    _csr_matvec = None
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a scipy that moved them: the public product
+    _csr_matvec = _csr_matvecs = None
 
 __all__ = ["HermitianGenerator", "VectorGenerator", "taylor_step"]
 
@@ -52,6 +54,9 @@ class HermitianGenerator:
     with [H, R] = HR - (HR)^T (R symmetric) and [H, I] = HI + (HI)^T (I antisymmetric): one real
     sparse-times-dense product per part, about a quarter of the flops of the vectorised complex
     generator. The generator is shifted by mu = -gamma/2 (its mean diagonal) to reduce its norm.
+    A step works in row-padded buffers it keeps: fresh arrays cost a page fault per page, and
+    the transpose of a matrix whose rows are a power-of-two bytes long misses the cache on
+    almost every element (eight padding columns make it 3x faster at 512 rows, 4x at 1024).
     """
 
     def __init__(self, model: StarModel, basis: Basis) -> None:
@@ -61,27 +66,88 @@ class HermitianGenerator:
         if h.imag.count_nonzero():
             raise ValueError("HermitianGenerator needs a real Hamiltonian")
         self.h = sp.csr_matrix(h.real)
+        self.h.eliminate_zeros()
+        n = h.shape[0]
         signs = np.sign(model.jump_operator(basis).diagonal().real)
         if model.dephasing == 0:
-            signs = np.ones(h.shape[0])
+            signs = np.ones(n)
         self.shift = -model.dephasing / 2
         differ = signs[:, None] != signs[None, :]
-        self.mask = np.where(differ, -model.dephasing, 0.0) - self.shift
+        self.width = n + _PADDING if n >= 128 and n % 64 == 0 else n
+        self.mask = np.zeros((n, self.width))  # the padding columns stay zero throughout
+        self.mask[:, :n] = np.where(differ, -model.dephasing, 0.0) - self.shift
         column_sums = np.asarray(abs(self.h).sum(axis=0)).ravel()
         self.norm = 2 * float(column_sums.max(initial=0.0)) + model.dephasing / 2
+        self._buffers = [np.zeros((n, self.width)) for _ in range(6)]
 
     def __call__(self, r: NDArray[np.float64], i: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
-        hr, hi = self.h @ r, self.h @ i
-        new_r = np.add(hi, hi.T)
-        new_r += np.multiply(self.mask, r, out=hi)  # hi's buffer reused
-        new_i = np.subtract(hr.T, hr)
-        new_i += np.multiply(self.mask, i, out=hr)
-        return new_r, new_i
+        out = self._padded(np.zeros_like(r)), self._padded(np.zeros_like(i))
+        self._apply(self._padded(r), self._padded(i), *out)
+        n = r.shape[0]
+        return out[0][:, :n].copy(), out[1][:, :n].copy()
+
+    def _padded(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+        """A C-contiguous copy of an n-square matrix, rows padded with zeros to the width."""
+        padded = np.zeros((matrix.shape[0], self.width))
+        padded[:, : matrix.shape[1]] = matrix
+        return padded
+
+    def _product(self, dense: NDArray[np.float64], out: NDArray[np.float64]) -> None:
+        """out = H dense on padded arrays (the padding columns of a zero-padded array stay 0)."""
+        h, (n, width) = self.h, dense.shape
+        if _csr_matvecs is None:  # pragma: no cover - see the import
+            np.copyto(out, h @ dense)
+            return
+        out.fill(0.0)  # the kernel adds H dense into out
+        _csr_matvecs(n, n, width, h.indptr, h.indices, h.data, dense.ravel(), out.ravel())
+
+    def _apply(self, r: NDArray, i: NDArray, out_r: NDArray, out_i: NDArray) -> None:
+        """(out_r, out_i) = L(R + iI) on padded arrays."""
+        hr, hi = self._buffers[4:]
+        n = r.shape[0]
+        self._product(r, hr)
+        self._product(i, hi)
+        square = hi[:, :n]
+        np.add(square, square.T, out=out_r[:, :n])  # [H, I] = HI + (HI)^T
+        out_r += np.multiply(self.mask, r, out=hi)
+        square = hr[:, :n]
+        np.subtract(square.T, square, out=out_i[:, :n])  # -[H, R] = (HR)^T - HR
+        out_i += np.multiply(self.mask, i, out=hr)
 
     def step(self, r: NDArray, i: NDArray, duration: float) -> tuple[NDArray, NDArray]:
-        """exp(L duration) applied to R + iI (:func:`taylor_step`)."""
-        r, i = taylor_step(self, (r, i), self.norm, self.shift, duration)
-        return r, i
+        """exp(L duration) applied to R + iI: :func:`taylor_step`'s terms and stopping rule,
+        the terms built in the kept buffers and summed by BLAS (``total += c_k term_k``)."""
+        degree, substeps = _schedule(self.norm * duration)
+        h = duration / substeps
+        damping = math.exp(self.shift * h)
+        buffers, n = self._buffers, r.shape[0]
+        total_r, total_i = self._padded(r), self._padded(i)
+        for _ in range(substeps):
+            start = total_r.copy(), total_i.copy()
+            tolerance = 2.0**-53 * max(_max_abs(total_r), _max_abs(total_i))
+            term, previous, scale = start, math.inf, 1.0
+            for k in range(1, degree + 1):
+                out = (buffers[2 * (k % 2)], buffers[2 * (k % 2) + 1])
+                self._apply(*term, *out)
+                term, scale = out, scale * h / k
+                _daxpy(term[0].ravel(), total_r.ravel(), a=scale)  # in place: contiguous views
+                _daxpy(term[1].ravel(), total_i.ravel(), a=scale)
+                current = scale * max(_max_abs(term[0]), _max_abs(term[1]))
+                if previous + current <= tolerance:
+                    break
+                previous = current
+            total_r *= damping
+            total_i *= damping
+        return np.ascontiguousarray(total_r[:, :n]), np.ascontiguousarray(total_i[:, :n])
+
+
+_PADDING = 8  # columns added to rows of a multiple of 64 entries
+
+
+def _max_abs(matrix: NDArray[np.float64]) -> float:
+    """Largest |entry| of a C-contiguous real array (BLAS: no temporary)."""
+    flat = matrix.ravel()
+    return abs(float(flat[_idamax(flat)]))
 
 
 class VectorGenerator:
