@@ -3,7 +3,9 @@
 Importing the command line loads qiskit and numpy (about a second). An interrupt during that
 import is held until the import has finished (an interrupt inside a compiled extension's set-up
 would otherwise surface as that extension's error) and then ends the command with the same one
-line and exit status 130 as an interrupt during the work.
+line and exit status 130 as an interrupt during the work. Once the command has ended, an
+interrupt is ignored: what is left is the interpreter's exit, which joins the threads of the
+process pools, and an interrupt there would print a traceback of the exit itself.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if held:
             raise KeyboardInterrupt
-        return command_line(argv)
+        status = command_line(argv)
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
-        return 130
+        status = 130
+    if hold:  # the command is over: an interrupt now would only break the interpreter's exit
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # (joining pool threads) into a traceback
+    return status

@@ -215,3 +215,18 @@ def test_ctrl_c_while_the_package_is_imported_is_one_line(tmp_path):
         "qbcircuit: interrupted; finished outputs are kept and reused on a rerun."
     ]
     assert not list(tmp_path.iterdir())
+
+
+def test_ctrl_c_after_the_command_has_ended_is_ignored(tmp_path):
+    """The interpreter's exit joins the pools' threads; an interrupt there is not an error."""
+    script = (
+        "import os, signal, sys\n"
+        "from qbcircuit._launch import main\n"
+        f"status = main(['run', {str(tmp_path / 'missing.toml')!r}])\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "print('exit', status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["exit", "2"]
+    assert done.stderr.strip().splitlines()[0].startswith("qbcircuit: error:")
