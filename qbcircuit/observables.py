@@ -23,6 +23,7 @@ against those three things:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -144,11 +145,11 @@ def _local_ergotropy(state: BatteryState, omega0: float) -> float:
     """sum over qubits of omega0 (|r| - z)/2, r the Bloch vector of each reduced state (the
     ergotropy of a qubit whose ground state is |0>)."""
     total = 0.0
-    for q, count in state.qubit_states:
-        z = float(np.real(q[0, 0] - q[1, 1]))
-        length = float(np.hypot(z, 2 * abs(q[0, 1])))
-        total += count * omega0 * (length - z) / 2
-    return total
+    for q, count in state.qubit_states:  # Python numbers: 2 x 2 numpy indexing costs more
+        (upper, coherence), (_, lower) = np.asarray(q).tolist()
+        z = (upper - lower).real
+        total += count * (math.hypot(z, 2 * abs(coherence)) - z)
+    return omega0 * total / 2
 
 
 def _purity(state: BatteryState) -> float:
