@@ -2,6 +2,7 @@
 and the simplex projection are exact where they should be, and on ideal Aer (no noise to
 remove) the extrapolated trajectory agrees with the plain one within shot noise."""
 
+import dataclasses
 import importlib.util
 import textwrap
 from pathlib import Path
@@ -14,8 +15,16 @@ from tolerances import SIGMAS
 from qbcircuit import QbcircuitError, StarModel, jobs
 from qbcircuit.circuits import build_trotter_template, dephasing_values
 from qbcircuit.config import RunConfig
-from qbcircuit.pipeline import TomographyExperiment
-from qbcircuit.tomography.zne import check_scales, extrapolate, fold, project_simplex
+from qbcircuit.jobfile import read_job
+from qbcircuit.pipeline import TomographyExperiment, combine
+from qbcircuit.tomography.estimate import FitOptions
+from qbcircuit.tomography.zne import (
+    check_scales,
+    extrapolate,
+    extrapolate_distributions,
+    fold,
+    project_simplex,
+)
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 MODEL = StarModel(n_batteries=2, drive=1.0, coupling=0.5, dephasing=1.0)
@@ -52,6 +61,26 @@ def test_the_extrapolations_are_exact_for_their_polynomials():
     curve = 0.3 - 0.04 * x + 0.01 * x**2
     assert np.allclose(extrapolate(scales, curve, "richardson"), [0.3])
     assert not np.allclose(extrapolate(scales, curve, "linear"), [0.3])
+
+
+def test_the_exponential_fit_is_exact_for_depolarised_distributions():
+    """Depolarising noise moves every outcome distribution as uniform + (p - uniform) f^lambda:
+    each parity decays as f^lambda, which the exponential fit undoes and a polynomial does
+    not; a parity at the shot-noise floor falls back to Richardson."""
+    rng = np.random.default_rng(4)
+    truth = rng.dirichlet(np.ones(16), size=5)  # 5 settings of 4 measured bits
+    scales = [1, 1.5, 2]
+    noisy = np.array([1 / 16 + (truth - 1 / 16) * 0.7**s for s in scales])
+    zero = extrapolate_distributions(scales, noisy, "exponential")
+    assert np.allclose(zero, truth, atol=1e-12) and np.allclose(zero.sum(axis=1), 1)
+    richardson = extrapolate_distributions(scales, noisy, "richardson")
+    assert np.abs(richardson - truth).max() > 1e-3
+    assert np.allclose(richardson, extrapolate(scales, noisy, "richardson"))
+    shots = np.full((3, 5), 4.0)  # floor 1.5: every parity below it, extrapolated by Richardson
+    assert np.allclose(extrapolate_distributions(scales, noisy, "exponential", shots), richardson)
+    sign_flip = np.array([[0.2], [-0.01], [0.05]])  # no decay towards 0 of one sign
+    assert np.allclose(extrapolate(scales, sign_flip, "exponential"),
+                       extrapolate(scales, sign_flip, "richardson"))  # fmt: skip
 
 
 def test_the_simplex_projection_is_the_nearest_probability_vector():
@@ -108,6 +137,17 @@ def config(tmp_path, scales):
     return RunConfig.from_toml(path)
 
 
+def refit(folder, zne_fit):
+    """A job's counts combined with another extrapolation (what collect does with its own)."""
+    document = read_job(folder / "job.json")
+    config = RunConfig.from_text(document["config"]["text"], document["config"]["source"])
+    experiment = dataclasses.replace(jobs.hardware_experiment(config), zne_fit=zne_fit)
+    counts = jobs._gather(folder, document, False)
+    tomo = config.tomography
+    fit = FitOptions(tomo.fitter, tomo.confidence, tomo.replicates)
+    return combine(experiment, document["pubs"], counts, fit=fit, mitigate=False)
+
+
 def test_on_ideal_aer_extrapolation_changes_nothing_but_the_noise(tmp_path):
     plain = jobs.submit(config(tmp_path, [1]), tmp_path / "plain", echo=lambda _: None)
     folded = jobs.submit(config(tmp_path, [1, 3, 5]), tmp_path / "zne", echo=lambda _: None)
@@ -119,6 +159,11 @@ def test_on_ideal_aer_extrapolation_changes_nothing_but_the_noise(tmp_path):
         spread = np.hypot(a.energy_error[k], b.energy_error[k])
         assert abs(a.energy[k] - b.energy[k]) < SIGMAS * spread
         assert b.energy_error[k] > a.energy_error[k]  # the extrapolation's own noise is in it
+    exponential = refit(tmp_path / "zne", "exponential")
+    assert exponential.options["zne_fit"] == "exponential"
+    for k in (1, 2):
+        spread = np.hypot(a.energy_error[k], exponential.energy_error[k])
+        assert abs(a.energy[k] - exponential.energy[k]) < SIGMAS * spread
 
 
 @pytest.mark.slow

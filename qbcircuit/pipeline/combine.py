@@ -26,7 +26,7 @@ from qbcircuit.results import Trajectory
 from qbcircuit.tomography.estimate import Estimate, FitOptions, estimate_ergotropy
 from qbcircuit.tomography.readout import ReadoutCalibration
 from qbcircuit.tomography.settings import REGISTER
-from qbcircuit.tomography.zne import extrapolate, project_simplex
+from qbcircuit.tomography.zne import extrapolate_distributions, project_simplex
 
 __all__ = ["Tables", "combine", "estimates_trajectory"]
 
@@ -128,8 +128,11 @@ def combine(
         )
         rows = tables.charger[i] if charger_fix is None else charger_fix(tables.charger[i])
         shares = rows[:, 1] / rows.sum(axis=1)
-        if len(scales) > 1:
-            shares = np.clip(extrapolate(scales, shares, experiment.zne_fit), 0.0, 1.0)[None]
+        if len(scales) > 1:  # the charger's two outcomes as a distribution per scale
+            table = (rows / rows.sum(axis=1, keepdims=True))[:, None, :]
+            counted = rows.sum(axis=1)[:, None]
+            zero = extrapolate_distributions(scales, table, experiment.zne_fit, counted)
+            shares = np.clip(zero[:, 1], 0.0, 1.0)
         excitation.append(float(shares[0]))
     own = {
         "dt": experiment.dt,
@@ -163,9 +166,10 @@ def _extrapolated(
         blocks = np.split(stacked, len(scales), axis=0)
         if readout is not None:
             blocks = [np.asarray(readout(block), dtype=float) for block in blocks]
-        shots = blocks[0].sum(axis=1, keepdims=True)
+        counted = np.array([b.sum(axis=1) for b in blocks])  # (scales, settings)
         shares = np.array([b / b.sum(axis=1, keepdims=True) for b in blocks])
-        return project_simplex(extrapolate(scales, shares, fit)) * shots
+        zero = extrapolate_distributions(scales, shares, fit, counted)
+        return project_simplex(zero) * counted[0][:, None]
 
     return correct
 

@@ -48,7 +48,8 @@ class TomographyExperiment:
         zne_scales: noise scales of zero-noise extrapolation (increasing from 1; (1,) is off):
             every circuit also runs folded to each scale, globally for odd integers and with a
             folded tail between them (:mod:`qbcircuit.tomography.zne`).
-        zne_fit: "linear" or "richardson", the extrapolation to zero noise.
+        zne_fit: "linear", "richardson" or "exponential", the extrapolation to zero noise
+            (:mod:`qbcircuit.tomography.zne`).
         twirls: Pauli-twirled copies of every device circuit (0: none), the shots of each
             instance split over them.
         decoupling: dynamical decoupling of idle qubits on a device, "none", "XX" or "XY4"
