@@ -115,29 +115,16 @@ class HermitianGenerator:
         out_i += np.multiply(self.mask, i, out=hr)
 
     def step(self, r: NDArray, i: NDArray, duration: float) -> tuple[NDArray, NDArray]:
-        """exp(L duration) applied to R + iI: :func:`taylor_step`'s terms and stopping rule,
-        the terms built in the kept buffers and summed by BLAS (``total += c_k term_k``)."""
-        degree, substeps = _schedule(self.norm * duration)
-        h = duration / substeps
-        damping = math.exp(self.shift * h)
-        buffers, n = self._buffers, r.shape[0]
-        total_r, total_i = self._padded(r), self._padded(i)
-        for _ in range(substeps):
-            start = total_r.copy(), total_i.copy()
-            tolerance = 2.0**-53 * max(_max_abs(total_r), _max_abs(total_i))
-            term, previous, scale = start, math.inf, 1.0
-            for k in range(1, degree + 1):
-                out = (buffers[2 * (k % 2)], buffers[2 * (k % 2) + 1])
-                self._apply(*term, *out)
-                term, scale = out, scale * h / k
-                _daxpy(term[0].ravel(), total_r.ravel(), a=scale)  # in place: contiguous views
-                _daxpy(term[1].ravel(), total_i.ravel(), a=scale)
-                current = scale * max(_max_abs(term[0]), _max_abs(term[1]))
-                if previous + current <= tolerance:
-                    break
-                previous = current
-            total_r *= damping
-            total_i *= damping
+        """exp(L duration) applied to R + iI (:func:`_buffered_taylor` on the padded arrays)."""
+        n = r.shape[0]
+        total_r, total_i = _buffered_taylor(
+            lambda term, out: self._apply(*term, *out),
+            [self._padded(r), self._padded(i)],
+            (self._buffers[0:2], self._buffers[2:4]),
+            self.norm,
+            self.shift,
+            duration,
+        )
         return np.ascontiguousarray(total_r[:, :n]), np.ascontiguousarray(total_i[:, :n])
 
 
@@ -196,31 +183,49 @@ def _schedule(size: float) -> tuple[int, int]:
 def _real_taylor(
     m: sp.csr_matrix, vector: NDArray[np.float64], norm: float, shift: float, duration: float
 ) -> NDArray[np.float64]:
-    """:func:`taylor_step` for one real vector: the same terms and stopping rule, two term
-    buffers reused, the largest entry from BLAS (its per-call cost is most of a small step)."""
+    """:func:`taylor_step` for one real vector, by :func:`_buffered_taylor` with scipy's kernel
+    (its per-call cost is most of a small step)."""
+    n = m.shape[0]
+
+    def apply(term: list[NDArray], out: list[NDArray]) -> None:
+        out[0].fill(0.0)  # the kernel adds A term into out
+        _csr_matvec(n, n, m.indptr, m.indices, m.data, term[0], out[0])
+
+    buffers = ([np.empty(n)], [np.empty(n)])
+    return _buffered_taylor(apply, [np.array(vector)], buffers, norm, shift, duration)[0]
+
+
+def _buffered_taylor(
+    apply: Callable[[list[NDArray], list[NDArray]], None],
+    totals: list[NDArray[np.float64]],
+    buffers: tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]],
+    norm: float,
+    shift: float,
+    duration: float,
+) -> list[NDArray[np.float64]]:
+    """:func:`taylor_step` on real C-contiguous arrays, in place in ``totals`` (the state,
+    owned by the caller), with ``apply(term, out)`` writing A term into ``out``: the terms
+    alternate between the two sets of ``buffers``, each scaled as it is made (so no term grows
+    beyond the state, however large ||A||) and added by BLAS; the largest entry from BLAS."""
     degree, substeps = _schedule(norm * duration)
     h = duration / substeps
     damping = math.exp(shift * h)
-    n = m.shape[0]
-    buffers = (np.empty(n), np.empty(n))
-    state = vector
     for _ in range(substeps):
-        total = state.copy()
-        tolerance = 2.0**-53 * abs(state[_idamax(state)])
-        term, previous = state, math.inf
+        tolerance = 2.0**-53 * max(_max_abs(total) for total in totals)
+        term, previous = list(totals), math.inf  # read before the first addition
         for k in range(1, degree + 1):
             out = buffers[k % 2]
-            out.fill(0.0)  # the kernel adds A term into out
-            _csr_matvec(n, n, m.indptr, m.indices, m.data, term, out)
-            out *= h / k
-            total += out
-            current = abs(out[_idamax(out)])
+            apply(term, out)
+            for part, total in zip(out, totals, strict=True):
+                part *= h / k
+                _daxpy(part.ravel(), total.ravel())  # in place: contiguous views
+            current = max(_max_abs(part) for part in out)
             if previous + current <= tolerance:
                 break
             previous, term = current, out
-        total *= damping
-        state = total
-    return state
+        for total in totals:
+            total *= damping
+    return totals
 
 
 def _largest(parts: tuple[NDArray, ...]) -> float:
