@@ -127,10 +127,10 @@ def combine(
             )
         )
         rows = tables.charger[i] if charger_fix is None else charger_fix(tables.charger[i])
-        shares = rows[:, 1] / rows.sum(axis=1)
+        counted = rows.sum(axis=1, keepdims=True)
+        shares = rows[:, 1] / counted[:, 0]
         if len(scales) > 1:  # the charger's two outcomes as a distribution per scale
-            table = (rows / rows.sum(axis=1, keepdims=True))[:, None, :]
-            counted = rows.sum(axis=1)[:, None]
+            table = (rows / counted)[:, None, :]
             zero = extrapolate_distributions(scales, table, experiment.zne_fit, counted)
             shares = np.clip(zero[:, 1], 0.0, 1.0)
         excitation.append(float(shares[0]))
@@ -167,7 +167,7 @@ def _extrapolated(
         if readout is not None:
             blocks = [np.asarray(readout(block), dtype=float) for block in blocks]
         counted = np.array([b.sum(axis=1) for b in blocks])  # (scales, settings)
-        shares = np.array([b / b.sum(axis=1, keepdims=True) for b in blocks])
+        shares = np.array(blocks) / counted[..., None]
         zero = extrapolate_distributions(scales, shares, fit, counted)
         return project_simplex(zero) * counted[0][:, None]
 

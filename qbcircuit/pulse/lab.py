@@ -115,11 +115,8 @@ class LabGenerator:
 
             return fallback
         kernel = _csr_matvec
-        arrays = [(m.indptr, m.indices, m.data) for m in self.matrices]
-        terms = [
-            (amplitude, phase, *arrays[k + 1]) for k, ((amplitude, phase), _) in enumerate(pairs)
-        ]
-        first = arrays[0]
+        first = (static.indptr, static.indices, static.data)
+        terms = [(amplitude, phase, m.indptr, m.indices, m.data) for (amplitude, phase), m in pairs]
 
         def right_hand_side(t: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
             out = np.zeros(n)
