@@ -1,6 +1,9 @@
 """The circuit pipeline: construct -> execute -> combine is what emulated tomography and the
 job file both run; insertions and backend providers plug in as objects."""
 
+import importlib
+import itertools
+
 import numpy as np
 import pytest
 from test_jobs import write_config
@@ -17,6 +20,7 @@ from qbcircuit.pipeline import (
     combine,
     execute,
     plan_tomography,
+    run_batches,
     sample_from_states,
     setting_probabilities,
 )
@@ -120,6 +124,54 @@ def test_the_job_file_sits_between_execute_and_combine(tmp_path):
     direct = combine(experiment, plan.meta, counts, fit=fit, label="hardware")
     np.testing.assert_array_equal(collected.energy, direct.energy)
     np.testing.assert_array_equal(collected.ergotropy, direct.ergotropy)
+
+
+def test_a_local_job_runs_in_memory_bounded_batches(monkeypatch):
+    """PUBs beyond a run's memory bound run as several seeded simulator calls: every PUB's
+    counts complete, the first batch exactly as in one call, the same seed the same counts,
+    and E within shot noise of one call."""
+    experiment = TomographyExperiment(
+        MODEL, [0.0, 0.5, 1.0], 0.25, insertion="pauli", instances=3, shots=900, seed=8
+    )
+    plan = plan_tomography(experiment, resolve_backend("aer"))
+    count = len(plan.circuits)
+    assert 0 < plan.memory(count - 1) <= plan.cost["memory_max_pub_bytes"]
+    assert run_batches(plan, 0, count) == [(0, count)]
+    whole = execute(plan)
+    module = importlib.import_module("qbcircuit.pipeline.execute")
+    monkeypatch.setattr(module, "RUN_BYTES", 3 * plan.cost["memory_max_pub_bytes"])
+    batches = run_batches(plan, 0, count)
+    assert len(batches) > 3 and batches[0][0] == 0 and batches[-1][1] == count
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(batches))
+    split, again = execute(plan), execute(plan)
+    for one, parts, repeat, shots, values in zip(
+        whole, split, again, plan.shots, plan.values, strict=True
+    ):
+        rows = 1 if values is None else len(values)
+        assert parts["tomography"].sum() == one["tomography"].sum() == shots * rows
+        np.testing.assert_array_equal(parts["tomography"], repeat["tomography"])
+    for i in range(*batches[0]):
+        np.testing.assert_array_equal(whole[i]["tomography"], split[i]["tomography"])
+    assert any(
+        not np.array_equal(a["tomography"], b["tomography"])
+        for a, b in zip(whole, split, strict=True)
+    )  # the later batches have seeds of their own
+    from qbcircuit.tomography import FitOptions
+
+    one, parts = (
+        combine(experiment, plan.meta, c, fit=FitOptions(replicates=20)) for c in (whole, split)
+    )
+    spread = np.hypot(one.energy_error, parts.energy_error)
+    assert np.all(np.abs(one.energy - parts.energy) <= SIGMAS * spread + 1e-12)
+
+
+def test_a_pub_beyond_the_memory_budget_is_refused_before_any_file(tmp_path, monkeypatch):
+    config = RunConfig.from_toml(write_config(tmp_path, mitigation=False))
+    module = importlib.import_module("qbcircuit.pipeline.plan")
+    monkeypatch.setattr(module, "memory_budget", lambda: 1000)
+    with pytest.raises(QbcircuitError, match=r"instructions, \d+ parameter rows\) needs about"):
+        jobs.submit(config, tmp_path / "job", echo=lambda _: None)
+    assert not (tmp_path / "job").exists()
 
 
 def test_an_insertion_is_an_object():

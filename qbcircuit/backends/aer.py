@@ -36,6 +36,10 @@ __all__ = [
 DENSITY_MATRIX_QUBITS = 12
 """Up to this many qubits Aer's sampler simulates the density matrix once and samples all shots;
 beyond, it runs one trajectory per shot (statevector)."""
+AER_RUN_BYTES = 1024
+"""Memory Aer's sampler holds per instruction of each bound circuit of one run (it binds every
+parameter row as a circuit of its own, noise included): measured 620 B ideal, 670-860 B with a
+device noise model, at N = 4."""
 
 
 def aer_options(**options: Any) -> dict[str, Any]:
@@ -80,6 +84,7 @@ class AerBackend(Backend):
 
     kind: ClassVar[str] = "aer"
     noiseless: ClassVar[bool] = True
+    run_bytes: ClassVar[int] = AER_RUN_BYTES
 
     def check(self, insertion: Insertion, width: int) -> None:
         super().check(insertion, width)
@@ -122,6 +127,7 @@ class AerNoiseBackend(Backend):
 
     kind: ClassVar[str] = "aer-noise"
     idle_noise: ClassVar[bool] = True
+    run_bytes: ClassVar[int] = AER_RUN_BYTES
 
     def sampler(
         self,

@@ -61,7 +61,9 @@ class Backend:
     ``idle_noise`` (a simulated device whose qubits relax while idle: circuits are scheduled,
     idle periods filled with delays), ``provider_mitigation`` (Pauli twirling and dynamical
     decoupling are options of the provider's sampler, :meth:`configure`, rather than circuits
-    built here) and ``kind`` (a short name for reports).
+    built here), ``run_bytes`` (a local simulator's memory per instruction of every bound
+    circuit it holds during one run: a job's PUBs run in sub-batches it bounds; 0 when that
+    memory is not on this machine) and ``kind`` (a short name for reports).
     """
 
     spec: str
@@ -74,6 +76,7 @@ class Backend:
     noiseless: ClassVar[bool] = False
     idle_noise: ClassVar[bool] = False
     provider_mitigation: ClassVar[bool] = False
+    run_bytes: ClassVar[int] = 0
 
     @property
     def routed(self) -> bool:

@@ -32,7 +32,14 @@ from __future__ import annotations
 from qbcircuit.pipeline.combine import Tables, combine, estimates_trajectory
 from qbcircuit.pipeline.cost import describe_cost, plan_cost
 from qbcircuit.pipeline.emulate import check_emulated_tomography, emulate_tomography
-from qbcircuit.pipeline.execute import Counts, execute, job_counts, job_ranges, submit_job
+from qbcircuit.pipeline.execute import (
+    Counts,
+    execute,
+    job_counts,
+    job_ranges,
+    run_batches,
+    submit_job,
+)
 from qbcircuit.pipeline.experiment import DEFAULT_INSTANCES, MAX_CIRCUITS, TomographyExperiment
 from qbcircuit.pipeline.plan import (
     CALIBRATION,
@@ -64,6 +71,7 @@ __all__ = [
     "job_ranges",
     "plan_cost",
     "plan_tomography",
+    "run_batches",
     "sample_from_states",
     "setting_probabilities",
     "submit_job",

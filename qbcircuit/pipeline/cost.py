@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from qbcircuit.pipeline.experiment import TomographyExperiment
     from qbcircuit.pipeline.plan import Plan
 
+RUN_BYTES = 2**30
+"""At most this much simulator memory per run on a local backend (its estimate): a fixed
+number, not this machine's, so that the same seed gives the same counts everywhere."""
+
 __all__ = ["describe_cost", "plan_cost"]
 
 
@@ -93,6 +97,14 @@ def describe_cost(plan: Plan) -> str:
         + "".join(
             f"; {name} {count:g} 2-qubit gates per step"
             for name, count in plan.layout.get("two_qubit_per_step_by_ordering", {}).items()
+        ),
+        *(
+            [
+                f"simulator memory: about {cost['memory_max_pub_bytes'] / 2**30:.2f} GiB for "
+                f"the largest PUB; runs of at most {RUN_BYTES / 2**30:.0f} GiB"
+            ]
+            if cost.get("memory_max_pub_bytes")
+            else []
         ),
         "estimated QPU time: "
         + (

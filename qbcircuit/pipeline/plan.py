@@ -10,6 +10,7 @@ star-aware layout and checked against ``max_depth``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +21,9 @@ from qiskit import ClassicalRegister, QuantumCircuit
 from tqdm import tqdm
 
 from qbcircuit._checks import QbcircuitError
-from qbcircuit.backends import Backend, choose_layout, circuit_cost
+from qbcircuit.backends import Backend, active_qubits, choose_layout, circuit_cost
 from qbcircuit.circuits import build_trotter_template, dephasing_values, steps_for
+from qbcircuit.exact import memory_budget
 from qbcircuit.pipeline.cost import plan_cost
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.tomography.settings import REGISTER
@@ -34,6 +36,7 @@ __all__ = [
     "Plan",
     "choose_ordering",
     "plan_tomography",
+    "pub_memory",
     "templates",
     "twirled",
 ]
@@ -78,9 +81,28 @@ class Plan:
             sha.update(f"|{shots}|".encode())
         return sha.hexdigest()
 
+    @functools.cached_property
+    def qubits(self) -> list[int]:
+        """The device qubits any circuit acts on (a noise model's scope), found once: a walk
+        over every instruction takes seconds for folded circuits."""
+        return active_qubits(self.circuits)
+
+    def memory(self, index: int) -> int:
+        """Bytes a local simulator holds to run PUB ``index`` (0 off this machine)."""
+        return pub_memory(self.backend, self.circuits[index], self.values[index])
+
     def pubs(self, start: int, stop: int) -> list[tuple[Any, ...]]:
         """The PUBs start..stop-1 as a SamplerV2 takes them."""
         return [(self.circuits[i], self.values[i], self.shots[i]) for i in range(start, stop)]
+
+
+def pub_memory(
+    backend: Backend, circuit: QuantumCircuit, values: NDArray[np.float64] | None
+) -> int:
+    """Bytes ``backend``'s local simulator holds to run one PUB: its ``run_bytes`` per
+    instruction of every bound circuit (one per parameter row)."""
+    rows = 1 if values is None else int(np.prod(values.shape[:-1]))
+    return backend.run_bytes * len(circuit.data) * rows
 
 
 def _measure_charger(circuit: QuantumCircuit, qubit: int) -> QuantumCircuit:
@@ -284,7 +306,19 @@ def plan_tomography(
             f"{depth_name} = {max_depth}; use fewer steps (a larger dt, earlier times) or "
             "raise the limit."
         )
+    memory = [pub_memory(backend, c, v) for c, v in zip(circuits, values_out, strict=True)]
+    heaviest = int(np.argmax(memory))
+    if memory[heaviest] > memory_budget():
+        t = experiment.times[meta[heaviest].get("time", 0)]
+        rows = memory[heaviest] // (backend.run_bytes * len(circuits[heaviest].data))
+        raise QbcircuitError(
+            f"A circuit at t = {t:g} ({len(circuits[heaviest].data)} instructions, {rows} "
+            f"parameter rows) needs about {memory[heaviest] / 2**30:.1f} GiB on {backend.spec} "
+            f"(budget {memory_budget() / 2**30:.1f} GiB); use fewer steps, instances or "
+            "noise scales."
+        )
     cost = plan_cost(experiment, backend, circuits, costs, values_out, shots, meta)
+    cost["memory_max_pub_bytes"] = memory[heaviest]
     return Plan(
         experiment=experiment,
         backend=backend,
