@@ -252,7 +252,7 @@ def collect(
     tables = Tables(experiment, document["pubs"], counts)
     calibration = tables.readout if mitigation is not False else None
     tomo = config.tomography
-    fit = FitOptions(tomo.fitter, tomo.confidence, tomo.replicates)
+    fit = FitOptions(tomo.fitter, tomo.confidence, tomo.replicates, correct_bias=tomo.correct_bias)
 
     def fit_trajectory(mitigate: bool) -> Trajectory:
         return combine(

@@ -38,6 +38,8 @@ BAD = [
     ("[tomography]\nfitter = 'bayes'\n", "tomography.fitter"),
     ("[tomography]\nconfidence = 1.0\n", "tomography.confidence"),
     ("[tomography]\nreplicates = -1\n", "tomography.replicates"),
+    ("[tomography]\ncorrect_bias = 1\n", "tomography.correct_bias"),
+    ("[tomography]\ncorrect_bias = true\nreplicates = 0\n", "needs `tomography.replicates` >= 2"),
     ("[times]\nstop = 0\n", "times.stop"),
     ("[times]\npoints = 1\n", "times.points"),
     ("[times]\npoints = 10.5\n", "times.points"),

@@ -165,6 +165,17 @@ def test_a_local_job_runs_in_memory_bounded_batches(monkeypatch):
     assert np.all(np.abs(one.energy - parts.energy) <= SIGMAS * spread + 1e-12)
 
 
+def test_a_bias_corrected_trajectory_is_its_estimates_less_their_bias():
+    options = dict(dt=0.25, shots=300, replicates=20, seed=1, fitter="projected")
+    plain = emulate_tomography(MODEL, [0.0, 0.5], **options)
+    corrected = emulate_tomography(MODEL, [0.0, 0.5], correct_bias=True, **options)
+    bias = np.array(plain.options["ergotropy_bias"])
+    np.testing.assert_array_equal(corrected.ergotropy, plain.ergotropy - bias)
+    np.testing.assert_array_equal(corrected.energy, plain.energy)
+    assert corrected.options["correct_bias"] and not plain.options["correct_bias"]
+    assert not np.array_equal(corrected.ratio, plain.ratio)
+
+
 def test_a_pub_beyond_the_memory_budget_is_refused_before_any_file(tmp_path, monkeypatch):
     config = RunConfig.from_toml(write_config(tmp_path, mitigation=False))
     module = importlib.import_module("qbcircuit.pipeline.plan")

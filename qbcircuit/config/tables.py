@@ -125,6 +125,7 @@ class TomographyConfig:
     points: int = 7
     replicates: int = 100
     confidence: float = 0.9
+    correct_bias: bool = False
 
     def __post_init__(self) -> None:
         from qbcircuit.tomography import FITTERS, METHODS
@@ -134,6 +135,16 @@ class TomographyConfig:
         for name, low in (("shots", 1), ("points", 0), ("replicates", 0)):
             check_integer(f"tomography.{name}", getattr(self, name), low=low)
         check_fraction("tomography.confidence", self.confidence)
+        if not isinstance(self.correct_bias, bool):
+            raise QbcircuitError(
+                "Argument `tomography.correct_bias` must be true or false, got "
+                f"{self.correct_bias!r}."
+            )
+        if self.correct_bias and self.replicates < 2:
+            raise QbcircuitError(
+                "Argument `tomography.correct_bias` subtracts the bootstrap bias; it needs "
+                f"`tomography.replicates` >= 2, got {self.replicates}."
+            )
 
     def emulation_options(self) -> dict[str, Any]:
         """The emulate_tomography keywords of this table, shared by the main job and sweeps
@@ -144,6 +155,7 @@ class TomographyConfig:
             "fitter": self.fitter,
             "confidence": self.confidence,
             "replicates": self.replicates,
+            "correct_bias": self.correct_bias,
         }
 
     def times(self, grid: NDArray[np.float64]) -> NDArray[np.float64]:

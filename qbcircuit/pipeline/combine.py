@@ -184,13 +184,16 @@ def estimates_trajectory(
 ) -> Trajectory:
     """The Trajectory of one tomography :class:`Estimate` per time: every registered
     observable of the fitted states, except E, which comes from the Z-basis counts, and W/E,
-    that of the fitted state (so in [0, 1]), with the errors of E, W and W/E; ``options``
-    gains every time's W interval, W bias and W/E interval."""
+    that of the fitted state (so in [0, 1]), with the errors of E, W and W/E; bias-corrected
+    estimates give W and W/E less their bootstrap bias. ``options`` gains every time's W
+    interval, W bias and W/E interval."""
     fitted = [e.reconstruction.battery_state() for e in estimates]
     series = observables.evaluate(fitted, model.omega0)
     series["energy"] = np.array([e.energy for e in estimates])
     series["charger_excitation"] = np.array(charger_excitation)
     series["ratio"] = np.array([e.ratio for e in estimates])
+    if any(e.bias_corrected for e in estimates):
+        series["ergotropy"] = np.array([e.ergotropy for e in estimates])
     return Trajectory(
         label=label,
         model=model,

@@ -43,6 +43,7 @@ def check_emulated_tomography(
     replicates: int = 100,
     interval: str = "percentile",
     seed: int | None = None,
+    correct_bias: bool = False,
 ) -> tuple[TomographyExperiment, FitOptions, Backend]:
     """Every refusal of :func:`emulate_tomography` before any circuit is built (its arguments,
     less ``progress``): the experiment, the fit options and the resolved backend."""
@@ -58,7 +59,7 @@ def check_emulated_tomography(
         scheme=method,
         seed=seed,
     )
-    fit = FitOptions(fitter, confidence, replicates, interval)
+    fit = FitOptions(fitter, confidence, replicates, interval, correct_bias)
     target = resolve_backend(backend) if isinstance(backend, str) else backend
     if sampler is None and target.device is None and experiment.width > DENSITY_MATRIX_QUBITS:
         raise QbcircuitError(
@@ -97,6 +98,7 @@ def emulate_tomography(
     replicates: int = 100,
     interval: str = "percentile",
     seed: int | None = None,
+    correct_bias: bool = False,
     progress: bool = False,
     dephasing: str | None = None,
 ) -> Trajectory:
@@ -118,6 +120,8 @@ def emulate_tomography(
         confidence: the interval level, see :func:`qbcircuit.tomography.estimate_ergotropy`.
         replicates: bootstrap replicates, see :func:`qbcircuit.tomography.estimate_ergotropy`.
         interval: "percentile" or "basic", see :func:`qbcircuit.tomography.estimate_ergotropy`.
+        correct_bias: W and W/E less their bootstrap bias, see
+            :func:`qbcircuit.tomography.estimate_ergotropy`.
         backend: where the circuits are transpiled for and run (a local spec: "aer",
             "aer:<fake>", "fake:<fake>"); ``sampler``: a SamplerV2 to run them instead. On
             ideal Aer each circuit instance is simulated once and every setting's counts are
@@ -147,6 +151,7 @@ def emulate_tomography(
         replicates=replicates,
         interval=interval,
         seed=seed,
+        correct_bias=correct_bias,
     )
     if sampler is None and target.noiseless:
         meta, counts = sample_from_states(experiment)

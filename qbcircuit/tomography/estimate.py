@@ -10,8 +10,11 @@ observed frequencies, refitted) gives the standard error, the bias estimate (mea
 minus the point estimate) and a confidence interval: "percentile" (default; the quantile range
 of the replicates) or "basic" (2 W - upper quantile, 2 W - lower quantile, which reflects the
 bootstrap bias). With the MLE fitter the percentile interval covered as often or more often in
-every case measured (the tomography tests and study). The permutation method estimates W of
-the state's permutation-invariant part, which is <= W (convexity) and equal for symmetric
+every case measured (the tomography tests and study). ``correct_bias`` subtracts the bootstrap
+bias from W and W/E and their intervals (first order; for fits biased beyond their error, such
+as linear inversion of extrapolated counts near W = 0): the values are then no longer those of
+one fitted state, and W may fall below 0 within its error. The permutation method estimates W
+of the state's permutation-invariant part, which is <= W (convexity) and equal for symmetric
 states such as the exact states of the model.
 """
 
@@ -29,12 +32,7 @@ from qiskit.primitives import PrimitiveResult
 from qbcircuit import thermo
 from qbcircuit._checks import QbcircuitError, check_fraction, check_positive
 from qbcircuit.tomography.counts import counts_array
-from qbcircuit.tomography.fitters import (
-    FITTERS,
-    Reconstruction,
-    _fit,
-    _frame,
-)
+from qbcircuit.tomography.fitters import FITTERS, Reconstruction, _fit, _frame
 from qbcircuit.tomography.settings import REGISTER, TomographySettings, setting_count
 
 __all__ = [
@@ -55,7 +53,8 @@ class Estimate:
 
     ``*_interval`` are bootstrap confidence intervals at level ``confidence``; ``*_error`` are
     standard errors (shot noise for E, bootstrap spread for W); ``ergotropy_bias`` is the
-    bootstrap estimate of E[W_hat] - W. ``shots`` is the total over all settings.
+    bootstrap estimate of E[W_hat] - W (subtracted, and W/E's, when ``bias_corrected``).
+    ``shots`` is the total over all settings.
     """
 
     method: str
@@ -78,6 +77,7 @@ class Estimate:
     interval: str
     seed: int | None
     reconstruction: Reconstruction = field(repr=False)
+    bias_corrected: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -108,17 +108,26 @@ def _counts_from_result(result: Any) -> list[Any]:
     return rows
 
 
-def _interval(
-    point: float, replicates: NDArray[np.float64], confidence: float, kind: str
-) -> tuple[float, float]:
+def _summary(
+    point: float, values: NDArray[np.float64], confidence: float, kind: str, correct: bool
+) -> tuple[float, float, float, tuple[float, float]]:
+    """The point (less the bias when ``correct``), standard error, bias and ``kind`` interval
+    (shifted with the point) from bootstrap replicate ``values``."""
+    if not values.size:
+        return point, math.nan, 0.0, (math.nan, math.nan)
+    bias = float(np.mean(values) - point)
+    shift = bias if correct else 0.0
     alpha = 1 - confidence
-    low, high = np.quantile(replicates, [alpha / 2, 1 - alpha / 2])
-    if kind == "percentile":
-        return float(low), float(high)
-    return float(2 * point - high), float(2 * point - low)
+    low, high = (float(q) for q in np.quantile(values, [alpha / 2, 1 - alpha / 2]))
+    if kind != "percentile":
+        low, high = 2 * point - high, 2 * point - low
+    error = float(np.std(values, ddof=1)) if values.size > 1 else math.nan
+    return point - shift, error, bias, (low - shift, high - shift)
 
 
-def check_estimate_options(fitter: str, confidence: float, replicates: int, interval: str) -> None:
+def check_estimate_options(
+    fitter: str, confidence: float, replicates: int, interval: str, correct_bias: bool = False
+) -> None:
     """Refuse bad estimate options in one sentence (before any circuit runs)."""
     if fitter not in FITTERS:
         raise QbcircuitError(f"Argument `fitter` must be one of {FITTERS}, got {fitter!r}.")
@@ -127,6 +136,15 @@ def check_estimate_options(fitter: str, confidence: float, replicates: int, inte
     check_fraction("confidence", confidence)
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 0:
         raise QbcircuitError(f"Argument `replicates` must be an integer >= 0, got {replicates!r}.")
+    if not isinstance(correct_bias, bool):
+        raise QbcircuitError(
+            f"Argument `correct_bias` must be true or false, got {correct_bias!r}."
+        )
+    if correct_bias and replicates < 2:
+        raise QbcircuitError(
+            "Bias correction subtracts the bootstrap bias; it needs replicates >= 2, got "
+            f"{replicates}."
+        )
 
 
 @dataclass(frozen=True)
@@ -141,9 +159,12 @@ class FitOptions:
     confidence: float = 0.9
     replicates: int = 100
     interval: str = "percentile"
+    correct_bias: bool = False
 
     def __post_init__(self) -> None:
-        check_estimate_options(self.fitter, self.confidence, self.replicates, self.interval)
+        check_estimate_options(
+            self.fitter, self.confidence, self.replicates, self.interval, self.correct_bias
+        )
 
     def as_kwargs(self) -> dict[str, Any]:
         return {
@@ -151,6 +172,7 @@ class FitOptions:
             "confidence": self.confidence,
             "replicates": self.replicates,
             "interval": self.interval,
+            "correct_bias": self.correct_bias,
         }
 
 
@@ -176,6 +198,7 @@ def estimate_ergotropy(
     readout: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
     probabilities: bool = False,
     stacked: int = 1,
+    correct_bias: bool = False,
 ) -> Estimate:
     """Estimate E, W and W/E of the measured register.
 
@@ -200,8 +223,9 @@ def estimate_ergotropy(
             (the noise scales of zero-noise extrapolation); ``readout`` must then map the
             stacked table to one table of the settings, and the bootstrap redraws every
             stacked row.
+        correct_bias: subtract the bootstrap bias from W and W/E (needs replicates >= 2).
     """
-    check_estimate_options(fitter, confidence, replicates, interval)
+    check_estimate_options(fitter, confidence, replicates, interval, correct_bias)
     omega0 = check_positive("omega0", omega0)
     if isinstance(counts, PrimitiveResult):
         counts = _counts_from_result(counts)
@@ -234,9 +258,7 @@ def estimate_ergotropy(
     fitted_energy = reconstruction.energy(omega0)
     ratio = ergotropy / fitted_energy if fitted_energy > 0 else float("nan")
 
-    works = np.full(replicates, np.nan)
-    ratios = np.full(replicates, np.nan)
-    energies = np.full(replicates, np.nan)
+    works, ratios, energies = (np.full(replicates, np.nan) for _ in range(3))
     if replicates:
         rng = np.random.default_rng(seed)
         raw = data if readout is None else table  # resample what was measured
@@ -255,15 +277,12 @@ def estimate_ergotropy(
     if readout is not None:
         energy_error = float(np.std(energies, ddof=1)) if replicates > 1 else float("nan")
     if replicates:
-        ergotropy_error = float(np.std(works, ddof=1)) if replicates > 1 else 0.0
-        bias = float(np.mean(works) - ergotropy)
-        w_interval = _interval(ergotropy, works, confidence, interval)
-        finite = ratios[np.isfinite(ratios)]
-        ratio_error = float(np.std(finite, ddof=1)) if finite.size > 1 else float("nan")
-        r_interval = (
-            _interval(ratio, finite, confidence, interval)
-            if finite.size
-            else (float("nan"), float("nan"))
+        ergotropy, ergotropy_error, bias, w_interval = _summary(
+            ergotropy, works, confidence, interval, correct_bias
+        )
+        ergotropy_error = ergotropy_error if replicates > 1 else 0.0
+        ratio, ratio_error, _, r_interval = _summary(
+            ratio, ratios[np.isfinite(ratios)], confidence, interval, correct_bias
         )
     else:
         ergotropy_error, bias, ratio_error = 0.0, 0.0, 0.0
@@ -289,6 +308,7 @@ def estimate_ergotropy(
         interval=interval,
         seed=seed,
         reconstruction=reconstruction,
+        bias_corrected=correct_bias,
     )
 
 
