@@ -5,11 +5,12 @@ tomography, 4000 shots per setting and time) runs on Aer with the noise model of
 (default aer:torino, seeded: gate errors, readout errors, and thermal relaxation of idle qubits
 in the scheduled circuits), with readout calibrations. One job also folds every circuit to noise
 scales 3 and 5, and its counts are combined into: raw (scale 1 only), readout-mitigated
-(mthree), and readout-mitigated with zero-noise extrapolation, linear and Richardson. Four more
+(mthree), and readout-mitigated with zero-noise extrapolation, linear and Richardson. Five more
 jobs, readout-mitigated: Richardson over the finer scales 1, 1.5, 2 (a tail of each circuit
 folded), with 16 times the shots, since its weights (6, -8, 3) amplify shot noise about ten
 times; every circuit as 4 Pauli-twirled copies; XY4 dynamical decoupling in the idle periods;
-and everything at once (twirling, XY4, Richardson over scales 1, 3, 5). Every extrapolation
+and everything at once (twirling, XY4, Richardson over scales 1, 3, 5), and again over the
+fine scales with their shots ("-fine"). Every extrapolation
 is also fitted as exponential decay of each setting's parities ("zne-exponential"), and with
 the tomography's linear-inversion fitter projected onto physical states instead of the
 maximum-likelihood one ("(projected)"): fed extrapolated counts, which no single physical
@@ -88,6 +89,18 @@ JOBS: dict[str, tuple[str, dict]] = {
             "readout+twirling+dd+zne-exponential" + CORRECTED: ((1, 3, 5), "exponential", True),
         },
     ),
+    "full-fine": (
+        'twirls = 4\ndecoupling = "XY4"\nzne_scales = [1, 1.5, 2]\nzne_fit = "richardson"',
+        {
+            f"readout+twirling+dd+zne-{fit}-fine" + suffix: ((1, 1.5, 2), fit, True)
+            for fit, suffix in (
+                ("richardson", ""),
+                ("exponential", ""),
+                ("exponential", PROJECTED),
+                ("exponential", CORRECTED),
+            )
+        },
+    ),
 }
 
 
@@ -102,7 +115,7 @@ def config_text(n: int, stop: float, points: int, backend: str, job: str = "") -
     text = text.replace("stop = 2.0\npoints = 5", f"stop = {stop}\npoints = {points}")
     text = text.replace("instances = 8", f"instances = {INSTANCES}")
     text = text.replace("max_depth = 2000", "max_depth = 20000")  # folded N = 4 circuits
-    if job == "fine":
+    if job.endswith("fine"):
         text = text.replace("shots = 4000 ", f"shots = {4000 * FINE_SHOTS} ")
     return text + JOBS[job][0] + '\nordering = "palindromic"\n'
 
