@@ -184,7 +184,7 @@ def test_dry_run_prints_the_cost_and_submits_nothing(tmp_path, capsys):
     # 3 times x 6 permutation settings, one execution each (collision is deterministic)
     assert "18 PUBs, 18 circuit executions, 72000 shots" in printed
     assert "estimated QPU time: n/a" in printed
-    assert "GiB for the largest PUB; runs of at most 1 GiB" in printed
+    assert "MiB for the largest PUB; runs of at most 1 GiB" in printed
 
 
 def test_refusals_are_one_sentence(tmp_path, capsys):

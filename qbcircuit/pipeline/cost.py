@@ -61,6 +61,17 @@ def plan_cost(
     }
 
 
+def _size(count: int) -> str:
+    """Bytes in MiB below 1 GiB, else in GiB.
+
+    >>> _size(3 * 2**20), _size(2**30), _size(5 * 2**29)
+    ('3.0 MiB', '1 GiB', '2.5 GiB')
+    """
+    if count < 2**30:
+        return f"{count / 2**20:.1f} MiB"
+    return f"{count / 2**30:.3g} GiB"
+
+
 def describe_cost(plan: Plan) -> str:
     """The dry-run report, a few lines."""
     cost = plan.cost
@@ -100,8 +111,8 @@ def describe_cost(plan: Plan) -> str:
         ),
         *(
             [
-                f"simulator memory: about {cost['memory_max_pub_bytes'] / 2**30:.2f} GiB for "
-                f"the largest PUB; runs of at most {RUN_BYTES / 2**30:.0f} GiB"
+                f"simulator memory: about {_size(cost['memory_max_pub_bytes'])} for the "
+                f"largest PUB; runs of at most {_size(RUN_BYTES)}"
             ]
             if cost.get("memory_max_pub_bytes")
             else []
