@@ -23,6 +23,7 @@ standard errors from exact and from the noiseless circuits, and the cost of the 
 circuits and shots.
 
     python scripts/mitigation_study.py --out mitigation-out [--quick] [--backend aer:torino]
+        [--seed 2]
 """
 
 from __future__ import annotations
@@ -108,7 +109,11 @@ REFERENCES = ("exact", "noiseless")
 SIGMAS = ("sigmas", "noiseless_sigmas")
 
 
-def config_text(n: int, stop: float, points: int, backend: str, job: str = "") -> str:
+def config_text(
+    n: int, stop: float, points: int, backend: str, job: str = "", seed: int | None = None
+) -> str:
+    """The study's config of N = ``n`` for ``job`` (``seed``: its [hardware] seed, which moves
+    the layout, the dephasing instances and the samples; None: the default)."""
     text = (ROOT / "circuits" / "hardware_n2.toml").read_text()
     text = text.replace("n_batteries = 2", f"n_batteries = {n}")
     text = text.replace('backend = "fake:torino"', f'backend = "{backend}"')
@@ -117,7 +122,8 @@ def config_text(n: int, stop: float, points: int, backend: str, job: str = "") -
     text = text.replace("max_depth = 2000", "max_depth = 20000")  # folded N = 4 circuits
     if job.endswith("fine"):
         text = text.replace("shots = 4000 ", f"shots = {4000 * FINE_SHOTS} ")
-    return text + JOBS[job][0] + '\nordering = "palindromic"\n'
+    text += JOBS[job][0] + '\nordering = "palindromic"\n'
+    return text if seed is None else text + f"seed = {seed}\n"
 
 
 def charging_stop(config: RunConfig, dt: float) -> float:
@@ -126,7 +132,13 @@ def charging_stop(config: RunConfig, dt: float) -> float:
 
 
 def run(
-    n: int, stop: float | None, points: int, backend: str, out: Path, jobs: tuple = tuple(JOBS)
+    n: int,
+    stop: float | None,
+    points: int,
+    backend: str,
+    out: Path,
+    jobs: tuple = tuple(JOBS),
+    seed: int | None = None,
 ) -> list[dict]:
     """The rows of N = ``n`` to ``stop`` (None: its charging time) from the ``jobs`` named."""
     probe = RunConfig.from_text(config_text(n, 2.0, points, backend), f"mitigation-n{n}")
@@ -138,7 +150,7 @@ def run(
     references: dict[str, dict] = {}
     for job in jobs:
         techniques = JOBS[job][1]
-        config, document, counts = submitted(n, stop, points, backend, job, out)
+        config, document, counts = submitted(n, stop, points, backend, job, out, seed)
         rows += combined(config, document, counts, techniques, references)
         print(f"  N = {n} {job or 'scaled'}: {time.perf_counter() - started:.0f} s on {backend}")
     return rows
@@ -164,12 +176,12 @@ def noiseless(experiment: TomographyExperiment) -> dict[str, np.ndarray]:
 
 
 def submitted(
-    n: int, stop: float, points: int, backend: str, job: str, out: Path
+    n: int, stop: float, points: int, backend: str, job: str, out: Path, seed: int | None
 ) -> tuple[RunConfig, dict, list]:
     """The job of one config (submitted, or resumed from ``out``) and its stored counts."""
     name = f"n{n}" + (f"-{job}" if job else "")
     path = out / f"{name}.toml"
-    write_atomic(path, config_text(n, stop, points, backend, job))
+    write_atomic(path, config_text(n, stop, points, backend, job, seed))
     config = RunConfig.from_toml(path)
     folder = out / f"job-{name}"
     jobs.submit(config, folder, echo=lambda line: print(f"  {line}"))
@@ -294,6 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("mitigation-out"))
     parser.add_argument("--backend", default="aer:torino")
+    parser.add_argument("--seed", type=int, help="[hardware] seed (default: the config's)")
     parser.add_argument("--quick", action="store_true", help="N = 2 only, 3 times")
     parser.add_argument("--report", type=Path, help="write the results page into this folder")
     args = parser.parse_args(argv)
@@ -302,9 +315,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     page.describe(__doc__)
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = run(2, None, 3 if args.quick else 5, args.backend, args.out)
+    rows = run(2, None, 3 if args.quick else 5, args.backend, args.out, seed=args.seed)
     if not args.quick:
-        rows += run(4, 2.0, 5, args.backend, args.out)
+        rows += run(4, 2.0, 5, args.backend, args.out, seed=args.seed)
     for r in rows:
         print(
             f"N = {r['n_batteries']} t = {r['time']:.2f} {r['technique']:>36}: "
