@@ -20,7 +20,12 @@ RUN_BYTES = 2**30
 """At most this much simulator memory per run on a local backend (its estimate): a fixed
 number, not this machine's, so that the same seed gives the same counts everywhere."""
 
-__all__ = ["describe_cost", "plan_cost"]
+__all__ = ["describe_cost", "plan_cost", "row_count"]
+
+
+def row_count(values: NDArray[np.float64] | None) -> int:
+    """Circuit executions of one PUB: its parameter rows (1 without parameters)."""
+    return 1 if values is None else int(np.prod(values.shape[:-1]))
 
 
 def plan_cost(
@@ -34,7 +39,7 @@ def plan_cost(
 ) -> dict[str, Any]:
     """Circuits, PUBs, shots, 2-qubit gates (per Trotter step at the last time, against the
     ideal N), depth and a QPU-time estimate: sum of shots x (duration + repetition delay)."""
-    executions = [1 if v is None else int(v.shape[0]) for v in values]
+    executions = [row_count(v) for v in values]
     total_shots = sum(e * s for e, s in zip(executions, shots, strict=True))
     last = max(range(len(meta)), key=lambda k: meta[k].get("time", -1))
     steps = steps_for(float(experiment.times[-1]), experiment.dt, name="times")

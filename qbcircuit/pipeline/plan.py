@@ -24,7 +24,7 @@ from qbcircuit._checks import QbcircuitError
 from qbcircuit.backends import Backend, active_qubits, choose_layout, circuit_cost
 from qbcircuit.circuits import build_trotter_template, dephasing_values, steps_for
 from qbcircuit.exact import memory_budget
-from qbcircuit.pipeline.cost import plan_cost
+from qbcircuit.pipeline.cost import plan_cost, row_count
 from qbcircuit.pipeline.experiment import TomographyExperiment
 from qbcircuit.tomography.settings import REGISTER
 from qbcircuit.tomography.zne import fold
@@ -101,8 +101,7 @@ def pub_memory(
 ) -> int:
     """Bytes ``backend``'s local simulator holds to run one PUB: its ``run_bytes`` per
     instruction of every bound circuit (one per parameter row)."""
-    rows = 1 if values is None else int(np.prod(values.shape[:-1]))
-    return backend.run_bytes * len(circuit.data) * rows
+    return backend.run_bytes * len(circuit.data) * row_count(values)
 
 
 def _measure_charger(circuit: QuantumCircuit, qubit: int) -> QuantumCircuit:
@@ -254,7 +253,7 @@ def plan_tomography(
     shots: list[int] = []
     meta: list[dict[str, Any]] = []
     measured: set[int] = set()
-    for base, (_, values, i, row_count, scale), source in tqdm(
+    for base, (_, values, i, row_shots, scale), source in tqdm(
         list(zip(compiled, drawn, routed, strict=True)),
         desc="tomography circuits",
         disable=not progress,
@@ -270,7 +269,7 @@ def plan_tomography(
         for setting, circuit in enumerate(timed):
             circuits.append(circuit)
             values_out.append(values)
-            shots.append(row_count)
+            shots.append(row_shots)
             meta.append(
                 {
                     "role": "tomography",
@@ -310,7 +309,7 @@ def plan_tomography(
     heaviest = int(np.argmax(memory))
     if memory[heaviest] > memory_budget():
         t = experiment.times[meta[heaviest].get("time", 0)]
-        rows = memory[heaviest] // (backend.run_bytes * len(circuits[heaviest].data))
+        rows = row_count(values_out[heaviest])
         raise QbcircuitError(
             f"A circuit at t = {t:g} ({len(circuits[heaviest].data)} instructions, {rows} "
             f"parameter rows) needs about {memory[heaviest] / 2**30:.1f} GiB on {backend.spec} "
